@@ -1,0 +1,35 @@
+# BootAgent — the two commands of the README are `make run` and `make test`.
+GO      ?= go
+BIN     := bin
+RUNDIR  := .run
+
+.PHONY: all build run test bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/bootagent ./cmd/bootagent
+
+# Runs the daemon in the foreground on the examples: state under .run/
+# (git-ignored), desired files from examples/agents.d. Ctrl-C stops it and
+# its sub-agents.
+run: build
+	@mkdir -p $(RUNDIR)
+	./$(BIN)/bootagent run --config examples/bootagent.yaml
+
+# Every test: unit tests and the testscript scenarios, with the race detector.
+test: lint
+	$(GO) test -race -count=1 -timeout 9m ./...
+
+# Go benchmarks plus whole-process measurements; each figure on its own line.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./reconcile/
+	./scripts/bench.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN) $(RUNDIR)
