@@ -1,0 +1,139 @@
+package desired
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the daemon configuration (SPEC §3), with a few extensions
+// marked below.
+type Config struct {
+	StateDir         string        `yaml:"state_dir"`
+	DesiredDir       string        `yaml:"desired_dir"`
+	ControlSocket    string        `yaml:"control_socket"`
+	Servers          []string      `yaml:"servers"`
+	Step             Duration      `yaml:"step"`
+	Hostname         string        `yaml:"hostname"`
+	Restart          RestartPolicy `yaml:"restart"`
+	CgroupParent     string        `yaml:"cgroup_parent"`
+	KeepAgentsOnExit bool          `yaml:"keep_agents_on_exit"`
+	LogFormat        string        `yaml:"log_format"`
+	StopGrace        Duration      `yaml:"stop_grace"`   // extension: SIGTERM→SIGKILL grace
+	LogMaxSize       string        `yaml:"log_max_size"` // extension: rotate an agent log above this (ParseMemory syntax)
+	LogKeep          int           `yaml:"log_keep"`     // extension: rotated files kept
+	Path             string        `yaml:"-"`            // the file it was loaded from (absolute)
+}
+
+const defaultLogMaxSize = "10M"
+
+var configType = reflect.TypeFor[Config]()
+
+// DefaultConfig is the configuration of SPEC §3 with no file at all.
+func DefaultConfig() Config {
+	return Config{
+		StateDir:     "/var/lib/bootagent",
+		DesiredDir:   "/etc/bootagent/agents.d",
+		Step:         Duration(600 * time.Second),
+		Restart:      RestartPolicy{Delay: Duration(3 * time.Minute), Window: Duration(15 * time.Minute), MaxFailures: 3},
+		CgroupParent: "bootagent",
+		LogFormat:    "text",
+		StopGrace:    Duration(10 * time.Second),
+		LogMaxSize:   defaultLogMaxSize,
+		LogKeep:      3,
+	}
+}
+
+// LoadConfig reads the configuration file at path: the defaults overlaid by
+// what the file sets (a nested "restart:" setting only delay keeps the
+// default window and max_failures). Unknown keys are errors. Relative paths
+// in it are resolved against the file's directory, so the daemon's working
+// directory never matters. A read failure wraps the os error (errors.Is
+// fs.ErrNotExist works); invalid content is an Errors with lines.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("load config: %w", err)
+	}
+	c := DefaultConfig()
+	if c.Path, err = filepath.Abs(path); err != nil {
+		return Config{}, fmt.Errorf("load config %s: %w", path, err)
+	}
+	lines, errs := decodeConfig(data, &c)
+	if len(errs) == 0 {
+		c.resolvePaths()
+		for _, fe := range c.fieldErrors() {
+			errs = append(errs, &Error{Line: lines.lineOf(fe.Field, 0), Msg: fe.String()})
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errs.withFile(path, "")
+	}
+	return c, nil
+}
+
+// decodeConfig overlays data on c. Decoding into a filled struct is what
+// keeps the defaults of keys the file does not mention, nested ones too.
+func decodeConfig(data []byte, c *Config) (keyLines, Errors) {
+	lines := keyLines{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var n yaml.Node
+	if err := dec.Decode(&n); err != nil {
+		if errors.Is(err, io.EOF) {
+			return lines, nil // empty file: all defaults
+		}
+		return lines, yamlErrors(err, "invalid YAML: ")
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return lines, Errors{{Line: extra.Line, Msg: "the configuration must be a single YAML document"}}
+	}
+	if len(n.Content) == 0 || isNull(n.Content[0]) {
+		return lines, nil
+	}
+	root := n.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return lines, Errors{{Line: root.Line, Msg: "the configuration must be a mapping of keys (state_dir: ..., servers: ...)"}}
+	}
+	errs := checkKeys(root, configType, "", lines)
+	if err := root.Decode(c); err != nil {
+		errs = append(errs, yamlErrors(err, "")...)
+	}
+	return lines, errs
+}
+
+// resolvePaths makes relative directories relative to the config file.
+func (c *Config) resolvePaths() {
+	base := filepath.Dir(c.Path)
+	for _, p := range []*string{&c.StateDir, &c.DesiredDir, &c.ControlSocket} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+}
+
+// SocketPath is where the control socket listens.
+func (c Config) SocketPath() string {
+	if c.ControlSocket != "" {
+		return c.ControlSocket
+	}
+	return filepath.Join(c.StateDir, "bootagent.sock")
+}
+
+// LogMaxBytes is log_max_size in bytes. A Config that did not pass
+// validation (built by hand) falls back to the default rather than to "no
+// rotation", which would let a chatty agent fill the disk.
+func (c Config) LogMaxBytes() int64 {
+	if n, err := ParseMemory(c.LogMaxSize); err == nil {
+		return n
+	}
+	n, _ := ParseMemory(defaultLogMaxSize)
+	return n
+}

@@ -1,0 +1,176 @@
+package desired
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var (
+	// nameRE is SPEC §4's name syntax. A name becomes a directory, a cgroup
+	// and a log file name, so the leading alphanumeric also rules out ".",
+	// ".." and hidden names: path traversal is impossible by construction.
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	// versionRE keeps versions path-safe too (packages are stored per
+	// version) while allowing semver's "+build" and Debian's "~rc".
+	versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$`)
+	// accountRE is the portable user/group name syntax (useradd's, with
+	// Samba's trailing $). Whether the account exists is decided when the
+	// agent starts: it may be created after the file is written.
+	accountRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$`)
+	checksumRE = regexp.MustCompile(`^(?i:sha256):[0-9A-Fa-f]{64}$`)
+)
+
+// fieldError is one invalid field, named by its dotted YAML path so the
+// parser can place it on the key's line and the server source can quote it.
+type fieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e fieldError) String() string { return e.Field + ": " + e.Msg }
+
+// ValidateName checks an agent name (SPEC §4). Callers taking names from the
+// network use it before the name touches a path. The message is meant to
+// follow "name: ".
+func ValidateName(name string) error {
+	if name == "" {
+		return fmt.Errorf("required")
+	}
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("%q is not a valid name (want [A-Za-z0-9][A-Za-z0-9._-]{0,63})", name)
+	}
+	return nil
+}
+
+// ValidateVersion checks a version string for path safety.
+func ValidateVersion(v string) error {
+	if !versionRE.MatchString(v) {
+		return fmt.Errorf("%q is not a valid version (want [A-Za-z0-9][A-Za-z0-9._+~-]{0,127})", v)
+	}
+	return nil
+}
+
+// Validate checks the document on its own (not against other documents or
+// the host). Parse calls it for every file document; other sources call it
+// before a document is used. The error is an Errors placed at d.Origin.
+func (d *Doc) Validate() error {
+	var errs Errors
+	for _, fe := range d.fieldErrors() {
+		errs = append(errs, &Error{File: d.Origin.File, Line: d.Origin.Line, Agent: d.Name, Msg: fe.String()})
+	}
+	return errs.Err()
+}
+
+func (d *Doc) fieldErrors() []fieldError {
+	var fes []fieldError
+	add := func(field string, err error) {
+		if err != nil {
+			fes = append(fes, fieldError{field, err.Error()})
+		}
+	}
+	add("name", ValidateName(d.Name))
+	add("state", validateState(d.State))
+	add("user", validateAccount(d.User))
+	add("group", validateAccount(d.Group))
+	if d.Version != "" {
+		add("version", ValidateVersion(d.Version))
+	}
+	fes = append(fes, d.packageErrors()...)
+	fes = append(fes, d.commandErrors()...)
+	fes = append(fes, envErrors(d.Env)...)
+	fes = append(fes, d.Limits.fieldErrors()...)
+	if r := d.Restart; r != nil && r.MaxFailures != nil && *r.MaxFailures < 0 {
+		fes = append(fes, fieldError{"restart.max_failures", fmt.Sprintf("%d is negative", *r.MaxFailures)})
+	}
+	return fes
+}
+
+func validateState(s State) error {
+	switch s {
+	case "", Running, Stopped:
+		return nil
+	}
+	return fmt.Errorf("%q is not %q or %q", s, Running, Stopped)
+}
+
+// validateAccount accepts a user or group name, or a numeric id; empty means
+// the default (root, or the user's primary group).
+func validateAccount(s string) error {
+	if s == "" || accountRE.MatchString(s) {
+		return nil
+	}
+	if isDigits(s) {
+		// 4294967295 is (uid_t)-1, which setuid treats as "no change".
+		if id, err := strconv.ParseUint(s, 10, 32); err == nil && id < 1<<32-1 {
+			return nil
+		}
+		return fmt.Errorf("numeric id %s is out of range", s)
+	}
+	return fmt.Errorf("%q is neither a valid account name nor a numeric id", s)
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+func (d *Doc) packageErrors() []fieldError {
+	if d.Package == nil {
+		return nil
+	}
+	var fes []fieldError
+	if d.Version == "" {
+		// Without it there is no way to tell an upgrade from a re-install.
+		fes = append(fes, fieldError{"version", "required when package is set"})
+	}
+	if strings.TrimSpace(d.Package.URL) == "" {
+		fes = append(fes, fieldError{"package.url", "required"})
+	}
+	if c := d.Package.Checksum; c != "" && !checksumRE.MatchString(c) {
+		fes = append(fes, fieldError{"package.checksum", fmt.Sprintf("%q is not SHA256:<64 hex digits>", c)})
+	}
+	return fes
+}
+
+func (d *Doc) commandErrors() []fieldError {
+	if len(d.Command) == 0 {
+		if d.Package == nil {
+			// Without a package there is no manifest to take a command from.
+			return []fieldError{{"command", "required when no package is set"}}
+		}
+		return nil
+	}
+	var fes []fieldError
+	if d.Command[0] == "" {
+		fes = append(fes, fieldError{"command.0", "the program must not be empty"})
+	}
+	for i, arg := range d.Command {
+		if strings.IndexByte(arg, 0) >= 0 {
+			// exec cannot pass a NUL: fail here, not at start time.
+			fes = append(fes, fieldError{"command." + strconv.Itoa(i), "contains a NUL byte"})
+		}
+	}
+	return fes
+}
+
+// envErrors refuses what execve cannot represent: "K=V" strings are split at
+// the first '=' and end at NUL.
+func envErrors(env map[string]string) []fieldError {
+	var fes []fieldError
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		field := "env." + k
+		switch {
+		case k == "":
+			fes = append(fes, fieldError{"env", "empty variable name"})
+		case strings.ContainsAny(k, "=\x00"):
+			fes = append(fes, fieldError{field, fmt.Sprintf("variable name %q contains '=' or NUL", k)})
+		}
+		if strings.IndexByte(env[k], 0) >= 0 {
+			fes = append(fes, fieldError{field, "value contains a NUL byte"})
+		}
+	}
+	return fes
+}
