@@ -1,0 +1,119 @@
+package supervise
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/manager"
+)
+
+// CgroupLimits are the resource limits of one sub-agent. Zero means unlimited.
+type CgroupLimits struct {
+	CPUPercent  float64 // percent of one CPU (150 = one and a half CPUs)
+	MemoryBytes int64   // RAM limit; swap beyond it is not allowed
+}
+
+// CgroupStats is what the kernel accounted to a cgroup since it was created.
+type CgroupStats struct {
+	CPUSeconds  float64 // user+system CPU time of every process ever in it
+	MemoryBytes uint64  // current usage, page cache included
+	OOMKills    uint64  // processes the kernel killed for exceeding the limit
+}
+
+// Cgroup is one sub-agent's cgroup, <parent>/<name> under the root of every
+// hierarchy (v1) or of the unified tree (v2). The path is absolute, not
+// relative to the daemon's own cgroup: a daemon started by systemd lives in
+// its service's cgroup, and agents inside it would be killed with the
+// service and could not be found again by a daemon started elsewhere.
+//
+// Methods are safe for concurrent use; Set and KillAll are serialised.
+type Cgroup struct {
+	rel    string          // "bootagent/name", what Path reports
+	mgr    cgroups.Manager // v1 fs or v2 fs2, chosen by manager.New
+	v2     bool
+	dir    string // where processes are listed: v1 memory hierarchy, v2 the unified dir
+	cpuDir string // v1 cpu hierarchy (may differ from dir); v2 same as dir
+
+	mu        sync.Mutex
+	destroyed bool
+}
+
+// cgroupAgentName is the agent-name rule of SPEC §4: it becomes a directory.
+var cgroupAgentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// cgroupParentPart allows systemd-like slice names ("system.slice") but no
+// "." or ".." and nothing that could leave the cgroup tree.
+var cgroupParentPart = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._@-]{0,254}$`)
+
+// cgroupRelPath validates parent and name and joins them, without a leading
+// slash. An empty parent puts the cgroup at the root of the hierarchy.
+func cgroupRelPath(parent, name string) (string, error) {
+	if !cgroupAgentName.MatchString(name) {
+		return "", fmt.Errorf("%w: agent name %q", ErrCgroupInvalidName, name)
+	}
+	parent = strings.Trim(parent, "/")
+	if parent == "" {
+		return name, nil
+	}
+	for _, part := range strings.Split(parent, "/") {
+		if !cgroupParentPart.MatchString(part) {
+			return "", fmt.Errorf("%w: parent %q", ErrCgroupInvalidName, parent)
+		}
+	}
+	return path.Join(parent, name), nil
+}
+
+// cgroupConfig is the library configuration for an absolute cgroup path.
+// SkipDevices: BootAgent does not restrict devices, and without it the
+// library would install a deny-all device policy.
+func cgroupConfig(rel string) *cgroups.Cgroup {
+	return &cgroups.Cgroup{
+		Path:      "/" + rel,
+		Resources: &cgroups.Resources{SkipDevices: true},
+	}
+}
+
+// IsCgroupV2 reports whether the host uses the unified (v2) hierarchy only.
+// Hybrid hosts (v1 controllers plus an empty v2 tree) count as v1.
+func IsCgroupV2() bool { return cgroups.IsCgroup2UnifiedMode() }
+
+// OpenCgroup creates <parent>/<name>, or reuses it when it exists, so that a
+// restarted daemon can adopt agents left running by a crashed one. Limits
+// already in place are kept; call Set to change them.
+func OpenCgroup(parent, name string) (*Cgroup, error) {
+	rel, err := cgroupRelPath(parent, name)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup: %w", err)
+	}
+	mgr, err := manager.New(cgroupConfig(rel))
+	if err != nil {
+		return nil, fmt.Errorf("cgroup %s: open: %w", rel, err)
+	}
+	// Apply with pid -1 only creates the directories (MkdirAll: existing
+	// ones are fine), which is what makes reuse after a crash work.
+	if err := mgr.Apply(-1); err != nil {
+		return nil, fmt.Errorf("cgroup %s: create: %w", rel, err)
+	}
+	c := &Cgroup{rel: rel, mgr: mgr, v2: IsCgroupV2()}
+	if c.v2 {
+		c.dir, c.cpuDir = mgr.Path(""), mgr.Path("")
+	} else {
+		c.dir, c.cpuDir = mgr.Path("memory"), mgr.Path("cpu")
+	}
+	if c.dir == "" || c.cpuDir == "" {
+		return nil, fmt.Errorf("cgroup %s: %w: cpu and memory are both needed", rel, ErrCgroupControllerMissing)
+	}
+	return c, nil
+}
+
+// Path identifies the cgroup for a state record: relative to the root of
+// each hierarchy (v1) or of the unified tree (v2), e.g. "bootagent/myagent".
+// Outside a cgroup namespace it is also what /proc/<pid>/cgroup shows,
+// with a leading slash, which is how adoption recognises an agent's process.
+func (c *Cgroup) Path() string { return c.rel }
+
+func (c *Cgroup) String() string { return "cgroup " + c.rel }
