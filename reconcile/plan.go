@@ -1,0 +1,114 @@
+// Package reconcile is the level-triggered loop: a pure Plan compares what
+// is desired with what is observed and says what to do; one worker per
+// agent carries that out, serially for that agent, newest desired state
+// winning.
+package reconcile
+
+import (
+	"sort"
+	"time"
+
+	"github.com/bootagent/bootagent/actual"
+	"github.com/bootagent/bootagent/desired"
+)
+
+// Kind is what to do about one agent.
+type Kind int
+
+// The kinds of action, in the order a reader meets them in PlanAgent.
+const (
+	None    Kind = iota // desired and observed agree, or nothing may be done yet
+	Start               // start the process
+	Stop                // stop the process (or just mark the agent stopped)
+	Restart             // stop and start: the process must change
+	Apply               // the doc changed in ways the running process takes live (limits, policy)
+	Wait                // not running, backing off: look again At
+	Remove              // no longer desired: stop it and forget it
+)
+
+var kindNames = [...]string{"none", "start", "stop", "restart", "apply", "wait", "remove"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Action is one decision of Plan.
+type Action struct {
+	Name string
+	Kind Kind
+	At   time.Time // Wait: when the backoff ends
+}
+
+// Plan decides, for every agent desired or observed, what to do now. It is
+// pure: the same inputs always give the same actions, sorted by name, with
+// None left out.
+func Plan(set desired.Set, observed map[string]actual.Agent, now time.Time) []Action {
+	names := make([]string, 0, len(set.Docs)+len(observed))
+	for n := range set.Docs {
+		names = append(names, n)
+	}
+	for n := range observed {
+		if _, ok := set.Docs[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var out []Action
+	for _, n := range names {
+		var doc *desired.Doc
+		if d, ok := set.Docs[n]; ok {
+			doc = &d
+		}
+		var obs *actual.Agent
+		if a, ok := observed[n]; ok {
+			obs = &a
+		}
+		if a := PlanAgent(n, doc, obs, set.Ready, now); a.Kind != None {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// PlanAgent decides for one agent. doc is nil when the agent is not desired,
+// obs nil when nothing was ever observed of it. ready says every source of
+// desired state has reported since start: until then nothing is removed
+// (an agent missing from partial knowledge may just not be known yet).
+func PlanAgent(name string, doc *desired.Doc, obs *actual.Agent, ready bool, now time.Time) Action {
+	act := func(k Kind) Action { return Action{Name: name, Kind: k} }
+	if doc == nil {
+		if obs == nil || !ready {
+			return act(None)
+		}
+		return act(Remove)
+	}
+	var o actual.Agent
+	if obs != nil {
+		o = *obs
+	}
+	if doc.DesiredState() == desired.Stopped {
+		if o.Running() || o.Status != actual.Stopped || o.AppliedHash != doc.Hash() {
+			return act(Stop)
+		}
+		return act(None)
+	}
+	if o.RestartRequested {
+		return act(Restart)
+	}
+	if o.BlockedHash != "" && o.BlockedHash == doc.Hash() {
+		return act(None)
+	}
+	if o.Running() {
+		switch {
+		case o.ProcessHash != doc.ProcessHash():
+			return act(Restart)
+		case o.AppliedHash != doc.Hash():
+			return act(Apply)
+		}
+		return act(None)
+	}
+	// Backing off: wait, unless what the process is made of changed (an
+	// operator fixing a crashing command wants it tried now).
+	if o.NextStart.After(now) && o.ProcessHash == doc.ProcessHash() && o.BlockedHash == "" {
+		return Action{Name: name, Kind: Wait, At: o.NextStart}
+	}
+	return act(Start)
+}

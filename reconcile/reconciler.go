@@ -1,0 +1,210 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/bootagent/bootagent/actual"
+	"github.com/bootagent/bootagent/desired"
+)
+
+// Options are the reconciler's settings; Policy and StopGrace may change on
+// a configuration reload (SetOptions).
+type Options struct {
+	StateDir  string                // agents/NAME working dirs and logs/NAME.log live here
+	Policy    desired.RestartPolicy // default restart policy; docs may override
+	StopGrace time.Duration         // SIGTERM → SIGKILL
+	Logger    *slog.Logger
+	Events    *actual.Events
+}
+
+// Reconciler owns the desired set, the observed table and one worker per
+// agent. Every method is safe for concurrent use.
+type Reconciler struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	opts     Options
+	set      desired.Set
+	observed map[string]actual.Agent
+	workers  map[string]*worker
+	keep     bool // at shutdown: leave processes running
+}
+
+// ErrUnknownAgent is returned for an operation on an agent that is not desired.
+var ErrUnknownAgent = errors.New("no such agent")
+
+// New returns a reconciler with no desired agents. Call Shutdown to stop it.
+func New(opts Options) *Reconciler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Events == nil {
+		opts.Events = actual.NewEvents(100)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Reconciler{
+		ctx: ctx, cancel: cancel, opts: opts,
+		observed: map[string]actual.Agent{},
+		workers:  map[string]*worker{},
+	}
+}
+
+// SetDesired replaces the whole desired set (a full snapshot, never a diff)
+// and wakes every agent's worker to look again.
+func (r *Reconciler) SetDesired(set desired.Set) {
+	docs := make(map[string]desired.Doc, len(set.Docs))
+	for n, d := range set.Docs {
+		d.Seal()
+		docs[n] = d
+	}
+	set.Docs = docs
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ctx.Err() != nil {
+		return
+	}
+	r.set = set
+	for n := range docs {
+		r.workerLocked(n).wake()
+	}
+	for n, w := range r.workers {
+		if _, ok := docs[n]; !ok {
+			w.wake()
+		}
+	}
+}
+
+// SetOptions changes the default policy and stop grace (configuration
+// reload); running agents keep running.
+func (r *Reconciler) SetOptions(policy desired.RestartPolicy, grace time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.Policy, r.opts.StopGrace = policy, grace
+}
+
+// Restart asks for an agent to be restarted now, clearing a fatal state.
+func (r *Reconciler) Restart(name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	doc, ok := r.set.Docs[name]
+	if !ok {
+		return fmt.Errorf("restart %s: %w", name, ErrUnknownAgent)
+	}
+	if doc.DesiredState() == desired.Stopped {
+		return fmt.Errorf("restart %s: it is desired stopped (%s); set state: running to start it", name, doc.Origin)
+	}
+	a := r.observed[name]
+	a.Name, a.RestartRequested = name, true
+	r.observed[name] = a
+	r.workerLocked(name).wake()
+	return nil
+}
+
+// Agents returns what is observed of every agent, sorted by name.
+func (r *Reconciler) Agents() []actual.Agent {
+	r.mu.Lock()
+	out := make([]actual.Agent, 0, len(r.observed))
+	for _, a := range r.observed {
+		out = append(out, a)
+	}
+	r.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Desired returns the desired doc for name, if any.
+func (r *Reconciler) Desired(name string) (desired.Doc, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.set.Docs[name]
+	return d, ok
+}
+
+// Shutdown stops every worker. With stopAgents each stops its process
+// gracefully (in parallel); otherwise processes are left running for the
+// next start to adopt. It returns when every worker is done.
+func (r *Reconciler) Shutdown(stopAgents bool) {
+	r.mu.Lock()
+	r.keep = !stopAgents
+	r.mu.Unlock()
+	r.cancel()
+	r.wg.Wait()
+}
+
+// LogPath is where an agent's stdout and stderr go.
+func (r *Reconciler) LogPath(name string) string {
+	return filepath.Join(r.opts.StateDir, "logs", name+".log")
+}
+
+func (r *Reconciler) workDir(name string) string {
+	return filepath.Join(r.opts.StateDir, "agents", name)
+}
+
+// workerLocked returns name's worker, starting one if needed. r.mu held.
+func (r *Reconciler) workerLocked(name string) *worker {
+	if w, ok := r.workers[name]; ok {
+		return w
+	}
+	w := &worker{name: name, r: r, kick: make(chan struct{}, 1), log: r.opts.Logger.With("agent", name)}
+	r.workers[name] = w
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		w.run(r.ctx)
+	}()
+	return w
+}
+
+// view is what a worker plans from: its desired doc, its observation, the
+// sources-ready flag and the options in force.
+func (r *Reconciler) view(name string) (*desired.Doc, *actual.Agent, bool, Options) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var doc *desired.Doc
+	if d, ok := r.set.Docs[name]; ok {
+		doc = &d
+	}
+	var obs *actual.Agent
+	if a, ok := r.observed[name]; ok {
+		obs = &a
+	}
+	return doc, obs, r.set.Ready, r.opts
+}
+
+// update changes name's observation under the lock.
+func (r *Reconciler) update(name string, fn func(a *actual.Agent)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.observed[name]
+	a.Name = name
+	fn(&a)
+	r.observed[name] = a
+}
+
+// retire drops a removed agent and its worker, unless the agent became
+// desired again meanwhile; it says whether the worker should end.
+func (r *Reconciler) retire(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.set.Docs[name]; ok {
+		return false
+	}
+	delete(r.observed, name)
+	delete(r.workers, name)
+	return true
+}
+
+func (r *Reconciler) keepOnExit() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.keep
+}
