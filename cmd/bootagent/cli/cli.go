@@ -1,0 +1,63 @@
+// Package cli is bootagent's command line (SPEC §2): flag parsing, output
+// and exit codes. It lives apart from package main so the scenario tests can
+// run it in-process as the `bootagent` command.
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes of SPEC §2.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// DefaultConfig is where `run`, `status` and `restart` look without --config.
+const DefaultConfig = "/etc/bootagent/bootagent.yaml"
+
+var stdout, stderr io.Writer = os.Stdout, os.Stderr
+
+const usage = `usage: bootagent COMMAND [flags]
+
+commands:
+  run [--config FILE]              run the daemon in the foreground
+  status [--json] [--config FILE]  show the running daemon's state
+  validate PATH...                 check desired-state files or directories
+  restart [--config FILE] NAME     restart a sub-agent now, clearing fatal
+  version                          print the version
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:])
+	case "status":
+		return cmdStatus(args[1:])
+	case "validate":
+		return cmdValidate(args[1:])
+	case "restart":
+		return cmdRestart(args[1:])
+	case "version", "--version", "-version":
+		return cmdVersion(args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "bootagent: unknown command %q\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+func fail(format string, a ...any) int {
+	fmt.Fprintf(stderr, "bootagent: "+format+"\n", a...)
+	return exitFail
+}

@@ -1,0 +1,244 @@
+// Package daemon assembles a running BootAgent from its configuration:
+// desired-state sources and their merger, the reconciler, the control
+// socket, log rotation. It holds wiring, not decisions; cmd/bootagent only
+// parses flags and turns signals into calls here.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/bootagent/bootagent/actual"
+	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/desired"
+	"github.com/bootagent/bootagent/reconcile"
+)
+
+// Daemon is one running BootAgent.
+type Daemon struct {
+	log      *slog.Logger
+	started  time.Time
+	hostname string
+	lock     *os.File
+	ctl      net.Listener
+	events   *actual.Events
+	rec      *reconcile.Reconciler
+	merger   *desired.Merger
+	reread   chan struct{}
+
+	mu       sync.Mutex
+	cfg      desired.Config
+	set      desired.Set
+	problems map[string]bool // problems already reported as events
+}
+
+// New prepares a daemon: state directories, the single-instance lock, the
+// control socket. Nothing runs until Run.
+func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
+	for _, dir := range []string{cfg.StateDir, filepath.Join(cfg.StateDir, "logs"), filepath.Join(cfg.StateDir, "agents")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("state dir: %w", err)
+		}
+	}
+	lock, err := lockStateDir(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	ctl, err := api.ListenControl(cfg.SocketPath())
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	host := cfg.Hostname
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	events := actual.NewEvents(100)
+	d := &Daemon{
+		log: logger, started: time.Now(), hostname: host, lock: lock, ctl: ctl,
+		events: events, cfg: cfg, problems: map[string]bool{},
+		merger: desired.NewMerger(desired.SourceFile),
+		reread: make(chan struct{}, 1),
+	}
+	d.rec = reconcile.New(reconcile.Options{
+		StateDir: cfg.StateDir, Policy: cfg.Restart, StopGrace: cfg.StopGrace.D(),
+		Logger: logger, Events: events,
+	})
+	return d, nil
+}
+
+// lockStateDir makes sure one daemon at a time owns a state directory.
+func lockStateDir(stateDir string) (*os.File, error) {
+	path := filepath.Join(stateDir, "bootagent.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("state dir %s is in use by another bootagent daemon", stateDir)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Run runs until ctx ends, then stops the sub-agents (unless the
+// configuration keeps them) and releases everything.
+func (d *Daemon) Run(ctx context.Context) error {
+	srv := &http.Server{Handler: api.ControlHandler(d), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(d.ctl)
+
+	snaps := make(chan desired.Snapshot)
+	var sources sync.WaitGroup
+	srcCtx, stopSources := context.WithCancel(ctx)
+	runSource := func(dir string) (*desired.FileSource, context.CancelFunc) {
+		fs := desired.NewFileSource(dir, d.log.With("source", "file"))
+		c, cancel := context.WithCancel(srcCtx)
+		sources.Add(1)
+		go func() { defer sources.Done(); fs.Run(c, snaps) }()
+		return fs, cancel
+	}
+	d.mu.Lock()
+	dir := d.cfg.DesiredDir
+	d.mu.Unlock()
+	fileSrc, cancelFile := runSource(dir)
+	d.log.Info("bootagent started", "version", api.AgentVersion(), "desired_dir", dir, "state_dir", d.cfg.StateDir, "control_socket", d.cfg.SocketPath())
+
+	rotate := time.NewTicker(10 * time.Second)
+	defer rotate.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			stopSources()
+			sources.Wait()
+			return d.shutdown(srv)
+		case s := <-snaps:
+			d.apply(d.merger.Update(s))
+		case <-d.reread:
+			d.mu.Lock()
+			newDir := d.cfg.DesiredDir
+			d.mu.Unlock()
+			if newDir != dir {
+				// A new directory is a new file source; its first snapshot
+				// replaces the old one's set as a whole.
+				cancelFile()
+				dir = newDir
+				fileSrc, cancelFile = runSource(dir)
+				d.log.Info("desired_dir changed", "desired_dir", dir)
+			} else {
+				fileSrc.Reread()
+			}
+		case <-rotate.C:
+			d.rotateLogs()
+		}
+	}
+}
+
+// apply hands a merged desired set to the reconciler and reports new
+// problems once each (logged, and an invalid_config event).
+func (d *Daemon) apply(set desired.Set) {
+	d.mu.Lock()
+	d.set = set
+	seen := map[string]bool{}
+	var fresh []desired.Problem
+	for _, p := range set.Problems {
+		key := p.String()
+		seen[key] = true
+		if !d.problems[key] {
+			fresh = append(fresh, p)
+		}
+	}
+	for key := range d.problems {
+		if !seen[key] {
+			d.log.Info("desired-state problem cleared", "problem", key)
+		}
+	}
+	d.problems = seen
+	d.mu.Unlock()
+	for _, p := range fresh {
+		d.log.Error("invalid desired state", "problem", p.String())
+		agent := ""
+		if len(p.Agents) == 1 {
+			agent = p.Agents[0]
+		}
+		d.events.Add(actual.Event{Agent: agent, Type: actual.EventInvalidConfig, Message: p.String()})
+	}
+	d.rec.SetDesired(set)
+}
+
+// Reload re-reads the configuration file and the desired files (SIGHUP).
+// A bad configuration is logged and the running one kept. state_dir and
+// control_socket cannot change without a restart.
+func (d *Daemon) Reload() {
+	d.mu.Lock()
+	path := d.cfg.Path
+	d.mu.Unlock()
+	if path != "" {
+		cfg, err := desired.LoadConfig(path)
+		if err != nil {
+			d.log.Error("reload: configuration kept as it was", "error", err)
+		} else {
+			d.mu.Lock()
+			if cfg.StateDir != d.cfg.StateDir || cfg.SocketPath() != d.cfg.SocketPath() {
+				d.log.Warn("reload: state_dir and control_socket change only at the next start")
+				cfg.StateDir, cfg.ControlSocket = d.cfg.StateDir, d.cfg.ControlSocket
+			}
+			d.cfg = cfg
+			d.mu.Unlock()
+			d.rec.SetOptions(cfg.Restart, cfg.StopGrace.D())
+			d.log.Info("configuration reloaded", "config", path)
+		}
+	}
+	select {
+	case d.reread <- struct{}{}:
+	default:
+	}
+}
+
+// Restart implements api.Controller.
+func (d *Daemon) Restart(name string) error {
+	if err := d.rec.Restart(name); err != nil {
+		return err
+	}
+	d.log.Info("restart requested", "agent", name)
+	return nil
+}
+
+func (d *Daemon) shutdown(srv *http.Server) error {
+	d.mu.Lock()
+	keep := d.cfg.KeepAgentsOnExit
+	d.mu.Unlock()
+	if keep {
+		d.log.Info("stopping; sub-agents keep running (keep_agents_on_exit)")
+	} else {
+		d.log.Info("stopping sub-agents")
+	}
+	d.rec.Shutdown(!keep)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	os.Remove(d.cfg.SocketPath())
+	d.lock.Close()
+	d.log.Info("bootagent stopped")
+	return nil
+}
+
+func (d *Daemon) rotateLogs() {
+	d.mu.Lock()
+	maxBytes, keep := d.cfg.LogMaxBytes(), d.cfg.LogKeep
+	d.mu.Unlock()
+	for _, a := range d.rec.Agents() {
+		rotateLog(d.log, d.rec.LogPath(a.Name), maxBytes, keep)
+	}
+}

@@ -1,0 +1,73 @@
+package daemon
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bootagent/bootagent/actual"
+	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/desired"
+)
+
+// Status implements api.Controller: the SPEC §6 document. An agent's
+// message is its desired-state problem when it has one (the file is wrong
+// and the agent keeps its last valid state), else the last error observed.
+func (d *Daemon) Status() api.StatusDoc {
+	now := time.Now()
+	d.mu.Lock()
+	set, step := d.set, d.cfg.Step
+	d.mu.Unlock()
+
+	byAgent := map[string][]string{}
+	var configErrors []string
+	for _, p := range set.Problems {
+		configErrors = append(configErrors, p.String())
+		for _, a := range p.Agents {
+			byAgent[a] = append(byAgent[a], p.String())
+		}
+	}
+	doc := api.StatusDoc{
+		Hostname: d.hostname, Version: api.AgentVersion(),
+		Uptime: int64(now.Sub(d.started) / time.Second), Timestamp: now.Unix(),
+		Step: int64(step.D() / time.Second), Agents: []api.AgentStatus{}, Events: []api.Event{},
+		ConfigErrors: configErrors,
+	}
+	seen := map[string]bool{}
+	for _, a := range d.rec.Agents() {
+		seen[a.Name] = true
+		doc.Agents = append(doc.Agents, agentStatus(a, set.Docs, byAgent[a.Name], now))
+	}
+	// Desired but not acted on yet (its worker has not run): still shown.
+	for name := range set.Docs {
+		if !seen[name] {
+			doc.Agents = append(doc.Agents, agentStatus(actual.Agent{Name: name}, set.Docs, byAgent[name], now))
+		}
+	}
+	sort.Slice(doc.Agents, func(i, j int) bool { return doc.Agents[i].Name < doc.Agents[j].Name })
+	for _, e := range d.events.Recent() {
+		doc.Events = append(doc.Events, api.Event(e))
+	}
+	return doc
+}
+
+func agentStatus(a actual.Agent, docs map[string]desired.Doc, problems []string, now time.Time) api.AgentStatus {
+	s := api.AgentStatus{
+		Name: a.Name, Version: a.Version, Status: string(a.Status), Uptime: a.Uptime(now),
+		Pid: a.Pid, Restarts: a.Restarts, Source: a.Source, Limits: a.Limits,
+		Message: a.Message, AppliedHash: a.AppliedHash,
+	}
+	if s.Status == "" {
+		s.Status = string(actual.Stopped) // desired but not acted on yet
+	}
+	if doc, ok := docs[a.Name]; ok {
+		s.DesiredVersion, s.DesiredHash = doc.Version, doc.Hash()
+		if s.Source == "" {
+			s.Source = doc.Source
+		}
+	}
+	if len(problems) > 0 {
+		s.Message = strings.Join(problems, "; ")
+	}
+	return s
+}
