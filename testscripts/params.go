@@ -1,0 +1,62 @@
+// Package testscripts holds BootAgent's scenario tests (testdata/*.txtar,
+// one behaviour each, named area__behaviour.txtar) and the custom commands
+// they use. Each script runs the real bootagent binary against real
+// processes under its own $WORK.
+//
+// Conventions: $BOOTAGENT_CONFIG is $WORK/bootagent.yaml (the CLI reads it
+// when --config is not given); a script provides that file, usually with
+// state_dir: state and desired_dir: agents.d.
+package testscripts
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Params are the testscript parameters for the scenarios in dir.
+func Params(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("BOOTAGENT_CONFIG", filepath.Join(env.WorkDir, "bootagent.yaml"))
+			// Agents running as another user must be able to reach $WORK.
+			for dir := env.WorkDir; dir != "/" && dir != os.TempDir(); dir = filepath.Dir(dir) {
+				if err := os.Chmod(dir, 0o755); err != nil {
+					return err
+				}
+			}
+			env.Defer(func() { stopAllDaemons(env) })
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Getuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"daemon":     cmdDaemon,
+			"waitfor":    cmdWaitfor,
+			"countlines": cmdCountlines,
+			"agentpid":   cmdAgentpid,
+		},
+	}
+}
+
+// deadline is how long waitfor polls by default: 15 s, times
+// $BOOTAGENT_TEST_SCALE for slow machines.
+func deadline() time.Duration {
+	d := 15 * time.Second
+	if s, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_SCALE"), 64); err == nil && s > 0 {
+		d = time.Duration(float64(d) * s)
+	}
+	return d
+}
