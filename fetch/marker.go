@@ -1,0 +1,58 @@
+package fetch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// markerFile records, inside each installed version, what it was made
+// from. It is written before the version is renamed into place, so a
+// version directory without it was not put there by this package.
+const markerFile = ".bootagent-package.json"
+
+type marker struct {
+	Name      string    `json:"name"`
+	Version   string    `json:"version"`
+	Checksum  string    `json:"checksum"` // SHA256:<hex>
+	URL       string    `json:"url"`      // redacted: no password on disk
+	FetchedAt time.Time `json:"fetched_at"`
+}
+
+func writeMarker(dir string, m marker) error {
+	p := filepath.Join(dir, markerFile)
+	// An archive may carry a file (or link) of that name: never write
+	// through it.
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close() // syncTree syncs it with the rest
+}
+
+func readMarker(dir string) (marker, error) {
+	b, err := os.ReadFile(filepath.Join(dir, markerFile))
+	if err != nil {
+		return marker{}, err
+	}
+	var m marker
+	if err := json.Unmarshal(b, &m); err != nil {
+		return marker{}, fmt.Errorf("%s: %w", markerFile, err)
+	}
+	return m, nil
+}
