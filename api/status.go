@@ -36,6 +36,10 @@ type AgentStatus struct {
 	DesiredHash    string            `json:"desired_hash"`
 	AppliedHash    string            `json:"applied_hash"`
 	Job            *JobState         `json:"job,omitempty"`
+
+	// Extensions, read from the agent's cgroup (absent without one).
+	CPUUsageSeconds *float64 `json:"cpu_usage_seconds,omitempty"`
+	MemoryBytes     *uint64  `json:"memory_bytes,omitempty"`
 }
 
 // JobState is the state of an agent's latest server job.

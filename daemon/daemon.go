@@ -21,6 +21,7 @@ import (
 	"github.com/bootagent/bootagent/api"
 	"github.com/bootagent/bootagent/desired"
 	"github.com/bootagent/bootagent/reconcile"
+	"github.com/bootagent/bootagent/supervise"
 )
 
 // Daemon is one running BootAgent.
@@ -69,10 +70,22 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 		merger: desired.NewMerger(desired.SourceFile),
 		reread: make(chan struct{}, 1),
 	}
+	cgErr := supervise.CgroupsAvailable()
+	if cgErr != nil {
+		logger.Warn("cgroups unavailable: agents with limits will not start", "reason", cgErr)
+	}
 	d.rec = reconcile.New(reconcile.Options{
 		StateDir: cfg.StateDir, Policy: cfg.Restart, StopGrace: cfg.StopGrace.D(),
+		CgroupParent: cfg.CgroupParent, CgroupErr: cgErr,
 		Logger: logger, Events: events,
 	})
+	// Agents a previous daemon left running are adopted before anything
+	// is planned, so none is started twice.
+	recs, errs := actual.Records{Dir: filepath.Join(cfg.StateDir, "run")}.Load()
+	for _, err := range errs {
+		logger.Warn("run record discarded", "error", err)
+	}
+	d.rec.Adopt(recs)
 	return d, nil
 }
 

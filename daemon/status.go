@@ -8,6 +8,7 @@ import (
 	"github.com/bootagent/bootagent/actual"
 	"github.com/bootagent/bootagent/api"
 	"github.com/bootagent/bootagent/desired"
+	"github.com/bootagent/bootagent/reconcile"
 )
 
 // Status implements api.Controller: the SPEC §6 document. An agent's
@@ -36,7 +37,9 @@ func (d *Daemon) Status() api.StatusDoc {
 	seen := map[string]bool{}
 	for _, a := range d.rec.Agents() {
 		seen[a.Name] = true
-		doc.Agents = append(doc.Agents, agentStatus(a, set.Docs, byAgent[a.Name], now))
+		st := agentStatus(a, set.Docs, byAgent[a.Name], now)
+		d.addUsage(&st)
+		doc.Agents = append(doc.Agents, st)
 	}
 	// Desired but not acted on yet (its worker has not run): still shown.
 	for name := range set.Docs {
@@ -70,4 +73,16 @@ func agentStatus(a actual.Agent, docs map[string]desired.Doc, problems []string,
 		s.Message = strings.Join(problems, "; ")
 	}
 	return s
+}
+
+// addUsage puts what the agent's cgroup says into its status: the limits in
+// force read back from the cgroup (not the ones asked for), CPU and memory.
+func (d *Daemon) addUsage(s *api.AgentStatus) {
+	limits, stats, ok := d.rec.Usage(s.Name)
+	if !ok {
+		return
+	}
+	s.Limits = reconcile.FormatLimits(limits)
+	cpu, mem := stats.CPUSeconds, stats.MemoryBytes
+	s.CPUUsageSeconds, s.MemoryBytes = &cpu, &mem
 }

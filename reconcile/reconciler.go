@@ -12,6 +12,7 @@ import (
 
 	"github.com/bootagent/bootagent/actual"
 	"github.com/bootagent/bootagent/desired"
+	"github.com/bootagent/bootagent/supervise"
 )
 
 // Options are the reconciler's settings; Policy and StopGrace may change on
@@ -20,6 +21,11 @@ type Options struct {
 	StateDir  string                // agents/NAME working dirs and logs/NAME.log live here
 	Policy    desired.RestartPolicy // default restart policy; docs may override
 	StopGrace time.Duration         // SIGTERM → SIGKILL
+	// CgroupParent is where agents' cgroups go (<parent>/<name>).
+	CgroupParent string
+	// CgroupErr says why cgroups cannot be used here (nil: they can).
+	// Agents with limits are then not started; the others run without.
+	CgroupErr error
 	Logger    *slog.Logger
 	Events    *actual.Events
 }
@@ -36,7 +42,8 @@ type Reconciler struct {
 	set      desired.Set
 	observed map[string]actual.Agent
 	workers  map[string]*worker
-	keep     bool // at shutdown: leave processes running
+	cgroups  map[string]*supervise.Cgroup // for status readers; owned by the workers
+	keep     bool                         // at shutdown: leave processes running
 }
 
 // ErrUnknownAgent is returned for an operation on an agent that is not desired.
@@ -55,6 +62,7 @@ func New(opts Options) *Reconciler {
 		ctx: ctx, cancel: cancel, opts: opts,
 		observed: map[string]actual.Agent{},
 		workers:  map[string]*worker{},
+		cgroups:  map[string]*supervise.Cgroup{},
 	}
 }
 
@@ -121,6 +129,21 @@ func (r *Reconciler) Agents() []actual.Agent {
 	return out
 }
 
+// Usage reads an agent's cgroup: the limits in force (read back, not as
+// asked) and its CPU and memory use. ok is false when it has no cgroup.
+func (r *Reconciler) Usage(name string) (limits supervise.CgroupLimits, stats supervise.CgroupStats, ok bool) {
+	r.mu.Lock()
+	cg := r.cgroups[name]
+	r.mu.Unlock()
+	if cg == nil {
+		return limits, stats, false
+	}
+	var err1, err2 error
+	limits, err1 = cg.Limits()
+	stats, err2 = cg.Stats()
+	return limits, stats, err1 == nil && err2 == nil
+}
+
 // Desired returns the desired doc for name, if any.
 func (r *Reconciler) Desired(name string) (desired.Doc, bool) {
 	r.mu.Lock()
@@ -154,7 +177,16 @@ func (r *Reconciler) workerLocked(name string) *worker {
 	if w, ok := r.workers[name]; ok {
 		return w
 	}
+	return r.startWorkerLocked(name, nil)
+}
+
+// startWorkerLocked starts name's worker; init, if any, sets it up before
+// its goroutine runs. r.mu held.
+func (r *Reconciler) startWorkerLocked(name string, init func(*worker)) *worker {
 	w := &worker{name: name, r: r, kick: make(chan struct{}, 1), log: r.opts.Logger.With("agent", name)}
+	if init != nil {
+		init(w)
+	}
 	r.workers[name] = w
 	r.wg.Add(1)
 	go func() {

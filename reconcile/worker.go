@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -20,6 +21,8 @@ type worker struct {
 	kick    chan struct{}
 	log     *slog.Logger
 	proc    *supervise.Process
+	cg      *supervise.Cgroup // nil: running without a cgroup
+	oomBase uint64            // the cgroup's OOM kill count when the process started
 	tracker supervise.Tracker
 	starts  int
 }
@@ -64,7 +67,7 @@ func (w *worker) run(ctx context.Context) {
 			w.tracker.Reset()
 			w.start(*doc, obs, opts)
 		case Apply:
-			w.apply(*doc)
+			w.apply(*doc, opts)
 		case Wait:
 			backoff.Reset(time.Until(act.At))
 		case Remove:
@@ -92,6 +95,10 @@ func (w *worker) start(doc desired.Doc, prev *actual.Agent, opts Options) {
 		w.block(doc, err.Error())
 		return
 	}
+	if spec.Cgroup, err = w.prepareCgroup(doc, opts); err != nil {
+		w.block(doc, err.Error())
+		return
+	}
 	proc, err := supervise.Start(spec)
 	if err != nil {
 		w.failedRun(doc, opts, 0, supervise.ExitStatus{Known: true, Code: 127}, err.Error())
@@ -100,16 +107,46 @@ func (w *worker) start(doc desired.Doc, prev *actual.Agent, opts Options) {
 	w.proc = proc
 	w.starts++
 	w.log.Info("started", "pid", proc.Pid, "command", doc.Command)
+	var restarts int
 	w.r.update(w.name, func(a *actual.Agent) {
 		if w.starts > 1 {
 			a.Restarts++
 		}
+		restarts = a.Restarts
 		*a = actual.Agent{
 			Name: w.name, Status: actual.Running, Pid: proc.Pid, StartedAt: proc.StartedAt,
 			Restarts: a.Restarts, Version: doc.Version, Source: doc.Source,
 			AppliedHash: doc.Hash(), ProcessHash: doc.ProcessHash(), Limits: limitsMap(doc.Limits),
 		}
 	})
+	w.saveRecord(doc, restarts)
+}
+
+// saveRecord writes down the running process for adoption after a daemon
+// crash. Without a record a crash would mean a second copy at the next
+// start, so a failure is logged loudly.
+func (w *worker) saveRecord(doc desired.Doc, restarts int) {
+	st, err := supervise.ProcStartTime(w.proc.Pid)
+	if err != nil {
+		return // it already exited; onExit will follow
+	}
+	rec := actual.Record{
+		Name: w.name, Pid: w.proc.Pid, StartTime: st, StartedAt: w.proc.StartedAt,
+		Version: doc.Version, Source: doc.Source, ProcessHash: doc.ProcessHash(),
+		AppliedHash: doc.Hash(), Restarts: restarts,
+	}
+	if w.cg != nil {
+		rec.Cgroup = w.cg.Path()
+	}
+	if err := w.r.records().Save(rec); err != nil {
+		w.log.Error("run record not saved: a daemon crash now would not adopt this agent", "error", err)
+	}
+}
+
+func (w *worker) dropRecord() {
+	if err := w.r.records().Remove(w.name); err != nil {
+		w.log.Error("run record not removed", "error", err)
+	}
 }
 
 // stop stops the process if there is one. With doc (desired stopped) the
@@ -120,6 +157,8 @@ func (w *worker) stop(opts Options, doc *desired.Doc) {
 		w.log.Info("stopped", "pid", w.proc.Pid, "exit", st.String())
 		w.proc = nil
 	}
+	w.emptyCgroup(true)
+	w.dropRecord()
 	w.r.update(w.name, func(a *actual.Agent) {
 		a.Status, a.Pid, a.NextStart, a.Message = actual.Stopped, 0, time.Time{}, ""
 		a.RestartRequested, a.BlockedHash = false, ""
@@ -130,25 +169,62 @@ func (w *worker) stop(opts Options, doc *desired.Doc) {
 	w.tracker.Reset()
 }
 
-// apply takes a doc whose process part is unchanged (limits, policy).
-func (w *worker) apply(doc desired.Doc) {
+// apply takes a doc whose process part is unchanged: limits are changed
+// live in the cgroup (same pid), a policy change needs nothing done.
+func (w *worker) apply(doc desired.Doc, opts Options) {
+	if err := w.applyLimits(doc, opts); err != nil {
+		// Not retried until the doc changes (BlockedHash); the process
+		// keeps running under the limits it had.
+		msg := "limits not applied: " + err.Error()
+		w.log.Error("limits not applied", "error", err)
+		w.r.update(w.name, func(a *actual.Agent) { a.Message, a.BlockedHash = msg, doc.Hash() })
+		return
+	}
+	w.log.Info("desired state applied without restart", "limits", limitsText(doc.Limits))
 	w.r.update(w.name, func(a *actual.Agent) {
-		a.AppliedHash, a.Source, a.Limits = doc.Hash(), doc.Source, limitsMap(doc.Limits)
+		a.AppliedHash, a.Source, a.Limits, a.Message = doc.Hash(), doc.Source, limitsMap(doc.Limits), ""
 	})
+}
+
+func (w *worker) applyLimits(doc desired.Doc, opts Options) error {
+	limits, err := cgroupLimits(doc.Limits)
+	if err != nil {
+		return err
+	}
+	if w.cg == nil {
+		if limits != (supervise.CgroupLimits{}) {
+			return fmt.Errorf("the agent runs without a cgroup: %v", opts.CgroupErr)
+		}
+		return nil
+	}
+	return w.cg.Set(limits)
 }
 
 // onExit handles an exit nobody asked for: the restart policy decides.
 func (w *worker) onExit() {
 	proc := w.proc
 	w.proc = nil
-	proc.KillGroupLeftovers()
 	st := proc.Exit()
+	oom := w.oomKilled()
+	// Nothing of the previous run may live on beside the next one.
+	proc.KillGroupLeftovers()
+	w.emptyCgroup(false)
+	w.dropRecord()
 	doc, _, _, opts := w.r.view(w.name)
 	if doc == nil || doc.DesiredState() == desired.Stopped {
 		w.r.update(w.name, func(a *actual.Agent) { a.Status, a.Pid = actual.Stopped, 0 })
 		return
 	}
-	w.failedRun(*doc, opts, time.Since(proc.StartedAt), st, st.String())
+	why := st.String()
+	if oom {
+		why = "killed by the kernel: out of memory (limit " + doc.Limits.Memory + "), " + why
+		if !st.Known || st.Signal == 0 {
+			// OOM-killed child of the agent: the agent is still counted as
+			// killed, whatever its own exit.
+			st = supervise.ExitStatus{Known: true, Code: 137, Signal: 9}
+		}
+	}
+	w.failedRun(*doc, opts, time.Since(proc.StartedAt), st, why)
 }
 
 // failedRun applies the restart policy to a run that ended (or never began)
@@ -203,6 +279,8 @@ func (w *worker) shutdown() {
 	_, _, _, opts := w.r.view(w.name)
 	st := w.proc.Stop(opts.StopGrace)
 	w.log.Info("stopped at shutdown", "pid", w.proc.Pid, "exit", st.String())
+	w.emptyCgroup(true)
+	w.dropRecord()
 	w.r.update(w.name, func(a *actual.Agent) { a.Status, a.Pid = actual.Stopped, 0 })
 	w.proc = nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/opencontainers/cgroups"
 )
@@ -35,6 +36,8 @@ func (c *Cgroup) Set(l CgroupLimits) error {
 	if c.destroyed {
 		return fmt.Errorf("%s: set limits: %w", c, ErrCgroupDestroyed)
 	}
+	librarySetMu.Lock()
+	defer librarySetMu.Unlock()
 	cpu := &cgroups.Resources{SkipDevices: true, CpuQuota: quota, CpuPeriod: cgroupCFSPeriod}
 	if err := c.mgr.Set(cpu); err != nil {
 		return fmt.Errorf("%s: set cpu limit %s: %w", c, cgroupFormatPercent(l.CPUPercent), err)
@@ -44,6 +47,12 @@ func (c *Cgroup) Set(l CgroupLimits) error {
 	}
 	return nil
 }
+
+// librarySetMu serialises the library's Manager.Set across all cgroups:
+// opencontainers/cgroups v0.1.0's v1 BlkioGroup.Set lazily initialises
+// package-level file names without a lock (blkio.go detectWeightFilenames),
+// a data race when two agents start at once. Set is rare; a lock is cheap.
+var librarySetMu sync.Mutex
 
 // cgroupQuota turns a percent of one CPU into a CFS quota; -1 is unlimited
 // (both libraries' fs writers turn it into "-1" on v1 and "max" on v2).

@@ -85,3 +85,5 @@ func openPidfd(pid int) (int, error) {
 	}
 	return fd, nil
 }
+
+func syscallClose(fd int) { unix.Close(fd) }

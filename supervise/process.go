@@ -21,6 +21,9 @@ type Spec struct {
 	Dir     string   // working directory
 	Ident   Identity
 	LogPath string // stdout and stderr are appended here
+	// Cgroup, when set, holds the process from before its first
+	// instruction (v2: clone into it; v1: blocked start, see startBlocked).
+	Cgroup *Cgroup
 }
 
 // Process is one running (or exited) sub-agent process. Its exit is seen at
@@ -55,17 +58,25 @@ func Start(spec Spec) (*Process, error) {
 	}
 	defer devnull.Close()
 
-	pidfd := -1
-	attr := &syscall.ProcAttr{
-		Dir:   spec.Dir,
-		Env:   spec.Env,
-		Files: []uintptr{devnull.Fd(), logf.Fd(), logf.Fd()},
-		Sys: &syscall.SysProcAttr{
-			Setpgid:    true, // its own group: stop signals reach its children too
-			Credential: spec.Ident.Cred,
-			PidFD:      &pidfd,
-		},
+	files := []uintptr{devnull.Fd(), logf.Fd(), logf.Fd()}
+	if spec.Cgroup != nil && !spec.Cgroup.v2 {
+		return startBlocked(path, spec, files)
 	}
+	pidfd := -1
+	sys := &syscall.SysProcAttr{
+		Setpgid:    true, // its own group: stop signals reach its children too
+		Credential: spec.Ident.Cred,
+		PidFD:      &pidfd,
+	}
+	if spec.Cgroup != nil {
+		fd, err := spec.Cgroup.FD()
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		}
+		defer syscall.Close(fd)
+		sys.UseCgroupFD, sys.CgroupFD = true, fd
+	}
+	attr := &syscall.ProcAttr{Dir: spec.Dir, Env: spec.Env, Files: files, Sys: sys}
 	pid, err := syscall.ForkExec(path, spec.Command, attr)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: exec %s: %w", spec.Name, spec.Command[0], err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/bootagent/bootagent/supervise"
 )
 
 // Exit codes of SPEC §2.
@@ -33,6 +35,7 @@ commands:
 
 // Main runs the command line and returns the exit code.
 func Main(args []string) int {
+	supervise.RunBlockedExec(args) // the cgroup v1 start helper, never returns
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage

@@ -1,0 +1,118 @@
+package actual
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Record is what the daemon writes down about each running sub-agent so
+// that, after a crash or SIGKILL of the daemon, the next start can adopt it
+// instead of starting a second copy (SPEC §5).
+type Record struct {
+	Name        string    `json:"name"`
+	Pid         int       `json:"pid"`
+	StartTime   uint64    `json:"start_time"` // /proc/PID/stat starttime: tells a reused pid apart
+	Cgroup      string    `json:"cgroup,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	Version     string    `json:"version,omitempty"`
+	Source      string    `json:"source,omitempty"`
+	ProcessHash string    `json:"process_hash"`
+	AppliedHash string    `json:"applied_hash"`
+	Restarts    int       `json:"restarts"`
+	Dir         string    `json:"dir,omitempty"` // package dir it runs from, if any
+}
+
+// Records stores one record per agent as DIR/NAME.json.
+type Records struct{ Dir string }
+
+// Save writes r atomically (temp file, fsync, rename, fsync dir): a crash
+// leaves the old record or the new one, never half of one.
+func (s Records) Save(r Record) error {
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return fmt.Errorf("record %s: %w", r.Name, err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", r.Name, err)
+	}
+	return writeFileAtomic(filepath.Join(s.Dir, r.Name+".json"), b)
+}
+
+// Remove deletes name's record; a missing one is fine.
+func (s Records) Remove(name string) error {
+	err := os.Remove(filepath.Join(s.Dir, name+".json"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("record %s: %w", name, err)
+	}
+	return nil
+}
+
+// Load reads every record. Unreadable ones (a torn write cannot happen, but
+// a hand-edited file can) are returned as errors and removed: a record that
+// cannot be trusted adopts nothing.
+func (s Records) Load() ([]Record, []error) {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, []error{fmt.Errorf("records %s: %w", s.Dir, err)}
+	}
+	var out []Record
+	var errs []error
+	for _, e := range entries {
+		path := filepath.Join(s.Dir, e.Name())
+		if !strings.HasSuffix(e.Name(), ".json") {
+			os.Remove(path) // a temp file of an interrupted Save
+			continue
+		}
+		var r Record
+		b, err := os.ReadFile(path)
+		if err == nil {
+			err = json.Unmarshal(b, &r)
+		}
+		if err == nil && (r.Name+".json" != e.Name() || r.Pid <= 0) {
+			err = errors.New("name or pid does not match")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("record %s: %w (discarded)", path, err))
+			os.Remove(path)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, errs
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

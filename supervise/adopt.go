@@ -1,0 +1,81 @@
+package supervise
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrNotAdoptable means a recorded process is not the one recorded: it is
+// gone, or its pid now belongs to another process.
+var ErrNotAdoptable = errors.New("recorded process is gone or its pid was reused")
+
+// ProcStartTime is the process's start time in clock ticks since boot
+// (/proc/PID/stat field 22). With the pid it identifies a process for good:
+// a reused pid has another start time.
+func ProcStartTime(pid int) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces and parentheses: the
+	// fields that follow start after the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	fields := strings.Fields(s[i+1:])
+	// fields[0] is field 3 (state); starttime is field 22.
+	if len(fields) < 20 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return strconv.ParseUint(fields[19], 10, 64)
+}
+
+// InCgroup reports whether pid sits in the cgroup at path (as Cgroup.Path
+// gives it) in any hierarchy.
+func InCgroup(pid int, path string) bool {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	want := "/" + strings.Trim(path, "/")
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// "hierarchy-ID:controllers:path"
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) == 3 && parts[2] == want {
+			return true
+		}
+	}
+	return false
+}
+
+// Adopt watches a process that a previous daemon started: pid must still
+// have startTime and, when cgroupPath is set, sit in that cgroup. It is not
+// our child, so its exit is seen (pidfd) but its exit status is not.
+func Adopt(pid int, startTime uint64, cgroupPath string, startedAt time.Time) (*Process, error) {
+	if st, err := ProcStartTime(pid); err != nil || st != startTime {
+		return nil, fmt.Errorf("adopt pid %d: %w", pid, ErrNotAdoptable)
+	}
+	if cgroupPath != "" && !InCgroup(pid, cgroupPath) {
+		return nil, fmt.Errorf("adopt pid %d: not in cgroup %s: %w", pid, cgroupPath, ErrNotAdoptable)
+	}
+	pidfd, err := openPidfd(pid)
+	if err != nil {
+		return nil, fmt.Errorf("adopt pid %d: %w", pid, ErrNotAdoptable)
+	}
+	// The pid could have been reused between the check and pidfd_open:
+	// check again now that the pidfd pins the process.
+	if st, err := ProcStartTime(pid); err != nil || st != startTime {
+		syscallClose(pidfd)
+		return nil, fmt.Errorf("adopt pid %d: %w", pid, ErrNotAdoptable)
+	}
+	return watch(pid, pidfd, false, startedAt), nil
+}
