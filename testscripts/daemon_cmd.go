@@ -1,6 +1,7 @@
 package testscripts
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -54,6 +55,11 @@ func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 		daemonsMu.Unlock()
 		if sig == syscall.SIGTERM && err != nil {
 			ts.Fatalf("daemon did not exit cleanly after SIGTERM: %v", err)
+		}
+		// A race-enabled daemon reports races in its log; a SIGKILLed one
+		// has no exit code to tell.
+		if log, _ := os.ReadFile(filepath.Join(work, "daemon.log")); bytes.Contains(log, []byte("WARNING: DATA RACE")) {
+			ts.Fatalf("the daemon reported a data race (see daemon.log)")
 		}
 	default:
 		ts.Fatalf("usage: daemon start|stop|kill|hup")

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bootagent/bootagent/supervise"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -39,6 +40,12 @@ func Params(dir string) testscript.Params {
 			switch cond {
 			case "root":
 				return os.Getuid() == 0, nil
+			case "cgroups":
+				// On CI cgroups are required: a script that needs them then
+				// runs (and fails) rather than skipping.
+				return supervise.CgroupsAvailable() == nil || os.Getenv("BOOTAGENT_REQUIRE_CGROUPS") == "1", nil
+			case "cgroupv1":
+				return !supervise.IsCgroupV2(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -47,6 +54,8 @@ func Params(dir string) testscript.Params {
 			"waitfor":    cmdWaitfor,
 			"countlines": cmdCountlines,
 			"agentpid":   cmdAgentpid,
+			"cpurate":    cmdCpurate,
+			"pidalive":   cmdPidalive,
 		},
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/bootagent/bootagent/api"
@@ -116,8 +115,8 @@ func condition(ts *testscript.TestScript, args []string) func() (bool, string) {
 			if err != nil {
 				return false, err.Error()
 			}
-			err = syscall.Kill(pid, 0)
-			return err == syscall.ESRCH, fmt.Sprintf("pid %d: kill(0) = %v", pid, err)
+			alive := processAlive(pid)
+			return !alive, fmt.Sprintf("pid %d alive", pid)
 		}
 	case "daemonlog":
 		need(2)
