@@ -238,6 +238,11 @@ func (d *Daemon) shutdown(srv *http.Server) error {
 		d.log.Info("stopping sub-agents")
 	}
 	d.rec.Shutdown(!keep)
+	if !keep && supervise.CgroupsAvailable() == nil {
+		if err := supervise.RemoveCgroupParent(d.cfg.CgroupParent); err != nil {
+			d.log.Info("parent cgroup kept", "cgroup", d.cfg.CgroupParent, "reason", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)

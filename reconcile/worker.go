@@ -273,16 +273,18 @@ func (w *worker) block(doc desired.Doc, msg string) {
 // shutdown ends the worker with the daemon: the process is stopped unless
 // the daemon leaves agents running for the next start.
 func (w *worker) shutdown() {
-	if w.proc == nil || w.r.keepOnExit() {
+	if w.r.keepOnExit() {
 		return
 	}
-	_, _, _, opts := w.r.view(w.name)
-	st := w.proc.Stop(opts.StopGrace)
-	w.log.Info("stopped at shutdown", "pid", w.proc.Pid, "exit", st.String())
+	if w.proc != nil {
+		_, _, _, opts := w.r.view(w.name)
+		st := w.proc.Stop(opts.StopGrace)
+		w.log.Info("stopped at shutdown", "pid", w.proc.Pid, "exit", st.String())
+		w.proc = nil
+	}
 	w.emptyCgroup(true)
 	w.dropRecord()
 	w.r.update(w.name, func(a *actual.Agent) { a.Status, a.Pid = actual.Stopped, 0 })
-	w.proc = nil
 }
 
 func limitsMap(l desired.Limits) map[string]string {

@@ -21,10 +21,12 @@ func BenchmarkStart(b *testing.B) {
 		if err := CgroupsAvailable(); err != nil {
 			b.Skip(err)
 		}
-		cg, err := OpenCgroup(fmt.Sprintf("bootagent-bench-%d", time.Now().UnixNano()), "bench")
+		parent := fmt.Sprintf("bootagent-bench-%d", time.Now().UnixNano())
+		cg, err := OpenCgroup(parent, "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
+		defer RemoveCgroupParent(parent)
 		defer cg.Destroy()
 		if err := cg.Set(CgroupLimits{CPUPercent: 50, MemoryBytes: 64 << 20}); err != nil {
 			b.Fatal(err)
