@@ -44,8 +44,9 @@ type Agent struct {
 	// RestartRequested is an operator's pending `bootagent restart`.
 	RestartRequested bool
 
-	Message string // last error or what is being waited for
-	Limits  map[string]string
+	Installing bool   // a package is being fetched (the old version may run meanwhile)
+	Message    string // last error or what is being waited for
+	Limits     map[string]string
 }
 
 // Running reports whether a process is alive.

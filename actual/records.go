@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/bootagent/bootagent/desired"
 )
 
 // Record is what the daemon writes down about each running sub-agent so
@@ -24,7 +26,9 @@ type Record struct {
 	ProcessHash string    `json:"process_hash"`
 	AppliedHash string    `json:"applied_hash"`
 	Restarts    int       `json:"restarts"`
-	Dir         string    `json:"dir,omitempty"` // package dir it runs from, if any
+	// Doc is the desired doc the process was started from: after adoption
+	// it is what an upgrade can roll back to.
+	Doc desired.Doc `json:"doc"`
 }
 
 // Records stores one record per agent as DIR/NAME.json.

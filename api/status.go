@@ -37,7 +37,9 @@ type AgentStatus struct {
 	AppliedHash    string            `json:"applied_hash"`
 	Job            *JobState         `json:"job,omitempty"`
 
-	// Extensions, read from the agent's cgroup (absent without one).
+	// Extensions.
+	Installing bool `json:"installing,omitempty"` // a package is being fetched
+	// Read from the agent's cgroup (absent without one).
 	CPUUsageSeconds *float64 `json:"cpu_usage_seconds,omitempty"`
 	MemoryBytes     *uint64  `json:"memory_bytes,omitempty"`
 }

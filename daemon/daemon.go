@@ -20,6 +20,7 @@ import (
 	"github.com/bootagent/bootagent/actual"
 	"github.com/bootagent/bootagent/api"
 	"github.com/bootagent/bootagent/desired"
+	"github.com/bootagent/bootagent/fetch"
 	"github.com/bootagent/bootagent/reconcile"
 	"github.com/bootagent/bootagent/supervise"
 )
@@ -74,9 +75,19 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 	if cgErr != nil {
 		logger.Warn("cgroups unavailable: agents with limits will not start", "reason", cgErr)
 	}
+	store, err := fetch.NewStore(cfg.StateDir, fetch.Options{
+		RequireChecksum: cfg.RequireChecksum, Timeout: cfg.DownloadTimeout.D(),
+		Logger: logger.With("component", "fetch"),
+	})
+	if err != nil {
+		ctl.Close()
+		lock.Close()
+		return nil, err
+	}
 	d.rec = reconcile.New(reconcile.Options{
 		StateDir: cfg.StateDir, Policy: cfg.Restart, StopGrace: cfg.StopGrace.D(),
 		CgroupParent: cfg.CgroupParent, CgroupErr: cgErr,
+		Packages: store, HealthWindow: cfg.UpgradeHealthWindow.D(),
 		Logger: logger, Events: events,
 	})
 	// Agents a previous daemon left running are adopted before anything

@@ -58,7 +58,7 @@ func agentStatus(a actual.Agent, docs map[string]desired.Doc, problems []string,
 	s := api.AgentStatus{
 		Name: a.Name, Version: a.Version, Status: string(a.Status), Uptime: a.Uptime(now),
 		Pid: a.Pid, Restarts: a.Restarts, Source: a.Source, Limits: a.Limits,
-		Message: a.Message, AppliedHash: a.AppliedHash,
+		Message: a.Message, AppliedHash: a.AppliedHash, Installing: a.Installing,
 	}
 	if s.Status == "" {
 		s.Status = string(actual.Stopped) // desired but not acted on yet

@@ -29,7 +29,15 @@ type Config struct {
 	StopGrace        Duration      `yaml:"stop_grace"`   // extension: SIGTERM→SIGKILL grace
 	LogMaxSize       string        `yaml:"log_max_size"` // extension: rotate an agent log above this (ParseMemory syntax)
 	LogKeep          int           `yaml:"log_keep"`     // extension: rotated files kept
-	Path             string        `yaml:"-"`            // the file it was loaded from (absolute)
+	// RequireChecksum: packages from non-local sources must carry a SHA256
+	// checksum (issue "Packages"); default true.
+	RequireChecksum bool `yaml:"require_checksum"`
+	// UpgradeHealthWindow: a new version must stay up this long, else the
+	// previous one is restored; default 30s.
+	UpgradeHealthWindow Duration `yaml:"upgrade_health_window"`
+	// DownloadTimeout bounds each package transfer; default 10m.
+	DownloadTimeout Duration `yaml:"download_timeout"`
+	Path            string   `yaml:"-"` // the file it was loaded from (absolute)
 }
 
 const defaultLogMaxSize = "10M"
@@ -48,6 +56,10 @@ func DefaultConfig() Config {
 		StopGrace:    Duration(10 * time.Second),
 		LogMaxSize:   defaultLogMaxSize,
 		LogKeep:      3,
+
+		RequireChecksum:     true,
+		UpgradeHealthWindow: Duration(30 * time.Second),
+		DownloadTimeout:     Duration(10 * time.Minute),
 	}
 }
 

@@ -48,6 +48,9 @@ func (c Config) fieldErrors() []fieldError {
 	if c.LogKeep < 0 {
 		add("log_keep", fmt.Errorf("%d is negative", c.LogKeep))
 	}
+	if c.DownloadTimeout <= 0 {
+		add("download_timeout", fmt.Errorf("must be positive"))
+	}
 	return fes
 }
 

@@ -35,6 +35,9 @@ func (r *Reconciler) Adopt(recs []actual.Record) {
 		}
 		r.startWorkerLocked(rec.Name, func(w *worker) {
 			w.proc, w.starts = proc, 1
+			doc := rec.Doc
+			doc.Source = rec.Source
+			w.current, w.currentVersion = &doc, rec.Version
 			if cg != nil {
 				w.cg = cg
 				r.cgroups[rec.Name] = cg

@@ -26,8 +26,13 @@ type Options struct {
 	// CgroupErr says why cgroups cannot be used here (nil: they can).
 	// Agents with limits are then not started; the others run without.
 	CgroupErr error
-	Logger    *slog.Logger
-	Events    *actual.Events
+	// Packages fetches and stores packages; nil: agents with a package
+	// cannot run (they say so).
+	Packages PackageStore
+	// HealthWindow: an upgraded version that exits sooner is rolled back.
+	HealthWindow time.Duration
+	Logger       *slog.Logger
+	Events       *actual.Events
 }
 
 // Reconciler owns the desired set, the observed table and one worker per

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bootagent/bootagent/actual"
 	"github.com/bootagent/bootagent/desired"
+	"github.com/bootagent/bootagent/fetch"
 	"github.com/bootagent/bootagent/supervise"
 )
 
@@ -18,13 +19,24 @@ import (
 type worker struct {
 	name    string
 	r       *Reconciler
+	ctx     context.Context
 	kick    chan struct{}
+	timer   *time.Timer // wakes the worker when a backoff or retry delay ends
+	health  *time.Timer // fires when an upgrade's health window ends
 	log     *slog.Logger
 	proc    *supervise.Process
 	cg      *supervise.Cgroup // nil: running without a cgroup
 	oomBase uint64            // the cgroup's OOM kill count when the process started
 	tracker supervise.Tracker
 	starts  int
+
+	// current is the doc the running (or last) process was started from,
+	// currentVersion the version it runs (the package manifest's).
+	current        *desired.Doc
+	currentVersion string
+	bad            *badTarget // desired doc that failed, with what runs instead
+	upgrade        *upgrade   // an upgrade in its health window
+	fetchFailures  int        // consecutive transient fetch failures
 }
 
 func (w *worker) wake() {
@@ -35,9 +47,13 @@ func (w *worker) wake() {
 }
 
 func (w *worker) run(ctx context.Context) {
-	backoff := time.NewTimer(time.Hour)
-	backoff.Stop()
-	defer backoff.Stop()
+	w.ctx = ctx
+	w.timer = time.NewTimer(time.Hour)
+	w.timer.Stop()
+	defer w.timer.Stop()
+	w.health = time.NewTimer(time.Hour)
+	w.health.Stop()
+	defer w.health.Stop()
 	for {
 		var exited <-chan struct{}
 		if w.proc != nil {
@@ -48,30 +64,35 @@ func (w *worker) run(ctx context.Context) {
 			w.shutdown()
 			return
 		case <-w.kick:
-		case <-backoff.C:
+		case <-w.timer.C:
+		case <-w.health.C:
+			if w.upgrade != nil && w.proc != nil {
+				_, _, _, opts := w.r.view(w.name)
+				w.healthy(opts)
+			}
 		case <-exited:
 			w.onExit()
 		}
-		doc, obs, ready, opts := w.r.view(w.name)
+		desiredDoc, obs, ready, opts := w.r.view(w.name)
+		doc := w.effectiveDoc(desiredDoc)
 		act := PlanAgent(w.name, doc, obs, ready, time.Now())
 		if act.Kind != None && act.Kind != Wait {
 			w.log.Debug("reconcile", "action", act.Kind.String())
 		}
 		switch act.Kind {
 		case Start:
-			w.start(*doc, obs, opts)
+			w.start(*doc, obs, opts, nil)
 		case Stop:
 			w.stop(opts, doc)
 		case Restart:
-			w.stop(opts, nil)
-			w.tracker.Reset()
-			w.start(*doc, obs, opts)
+			w.restart(*doc, obs, opts)
 		case Apply:
 			w.apply(*doc, opts)
 		case Wait:
-			backoff.Reset(time.Until(act.At))
+			w.wakeAfter(time.Until(act.At))
 		case Remove:
 			w.stop(opts, nil)
+			w.uninstall(opts)
 			if w.r.retire(w.name) {
 				w.log.Info("removed: no longer desired")
 				return
@@ -85,12 +106,60 @@ func (w *worker) run(ctx context.Context) {
 	}
 }
 
-// start starts the process for doc, or records why it cannot run.
-func (w *worker) start(doc desired.Doc, prev *actual.Agent, opts Options) {
+// wakeAfter makes the worker look again after d.
+func (w *worker) wakeAfter(d time.Duration) {
+	w.timer.Stop()
+	w.timer.Reset(d)
+}
+
+// restart replaces the running process with one for doc. A new package is
+// fetched first, while the old version keeps running; if it cannot be had,
+// nothing is stopped.
+func (w *worker) restart(doc desired.Doc, obs *actual.Agent, opts Options) {
+	inst, ok := w.fetchPackage(doc, opts)
+	if !ok {
+		return
+	}
+	prev, prevVer := w.current, w.currentVersion
+	w.stop(opts, nil)
+	w.tracker.Reset()
+	w.start(doc, obs, opts, inst)
+	if w.proc != nil && prev != nil && prev.Package != nil && inst != nil && prevVer != "" && prevVer != w.currentVersion {
+		w.upgrade = &upgrade{target: doc, prev: *prev, prevVer: prevVer, deadline: time.Now().Add(opts.HealthWindow)}
+		w.health.Stop()
+		w.health.Reset(opts.HealthWindow)
+		w.log.Info("upgraded, in health window", "from", prevVer, "to", w.currentVersion, "window", opts.HealthWindow)
+	}
+}
+
+// uninstall removes the agent's packages once it is no longer desired.
+func (w *worker) uninstall(opts Options) {
+	w.bad, w.upgrade, w.current, w.currentVersion = nil, nil, nil, ""
+	if opts.Packages == nil {
+		return
+	}
+	if err := opts.Packages.Remove(w.name); err != nil {
+		w.log.Error("package not removed", "error", err)
+	}
+}
+
+// start starts the process for doc, or records why it cannot run. inst is
+// doc's package when the caller fetched it already.
+func (w *worker) start(doc desired.Doc, prev *actual.Agent, opts Options, inst *fetch.Installed) {
 	if prev != nil && (prev.BlockedHash != "" || prev.ProcessHash != doc.ProcessHash()) {
 		w.tracker.Reset() // the doc changed: past failures were of another doc
 	}
-	spec, err := w.spec(doc, opts)
+	if inst == nil && doc.Package != nil {
+		var ok bool
+		if inst, ok = w.fetchPackage(doc, opts); !ok {
+			return
+		}
+	}
+	version := doc.Version
+	if inst != nil {
+		version = inst.Version
+	}
+	spec, err := w.spec(doc, inst)
 	if err != nil {
 		w.block(doc, err.Error())
 		return
@@ -106,7 +175,8 @@ func (w *worker) start(doc desired.Doc, prev *actual.Agent, opts Options) {
 	}
 	w.proc = proc
 	w.starts++
-	w.log.Info("started", "pid", proc.Pid, "command", doc.Command)
+	w.current, w.currentVersion = &doc, version
+	w.log.Info("started", "pid", proc.Pid, "command", spec.Command, "version", version)
 	var restarts int
 	w.r.update(w.name, func(a *actual.Agent) {
 		if w.starts > 1 {
@@ -115,25 +185,28 @@ func (w *worker) start(doc desired.Doc, prev *actual.Agent, opts Options) {
 		restarts = a.Restarts
 		*a = actual.Agent{
 			Name: w.name, Status: actual.Running, Pid: proc.Pid, StartedAt: proc.StartedAt,
-			Restarts: a.Restarts, Version: doc.Version, Source: doc.Source,
+			Restarts: a.Restarts, Version: version, Source: doc.Source,
 			AppliedHash: doc.Hash(), ProcessHash: doc.ProcessHash(), Limits: limitsMap(doc.Limits),
 		}
+		if w.bad != nil {
+			a.Message = w.bad.reason
+		}
 	})
-	w.saveRecord(doc, restarts)
+	w.saveRecord(doc, version, restarts)
 }
 
 // saveRecord writes down the running process for adoption after a daemon
 // crash. Without a record a crash would mean a second copy at the next
 // start, so a failure is logged loudly.
-func (w *worker) saveRecord(doc desired.Doc, restarts int) {
+func (w *worker) saveRecord(doc desired.Doc, version string, restarts int) {
 	st, err := supervise.ProcStartTime(w.proc.Pid)
 	if err != nil {
 		return // it already exited; onExit will follow
 	}
 	rec := actual.Record{
 		Name: w.name, Pid: w.proc.Pid, StartTime: st, StartedAt: w.proc.StartedAt,
-		Version: doc.Version, Source: doc.Source, ProcessHash: doc.ProcessHash(),
-		AppliedHash: doc.Hash(), Restarts: restarts,
+		Version: version, Source: doc.Source, ProcessHash: doc.ProcessHash(),
+		AppliedHash: doc.Hash(), Restarts: restarts, Doc: doc,
 	}
 	if w.cg != nil {
 		rec.Cgroup = w.cg.Path()
@@ -210,7 +283,8 @@ func (w *worker) onExit() {
 	proc.KillGroupLeftovers()
 	w.emptyCgroup(false)
 	w.dropRecord()
-	doc, _, _, opts := w.r.view(w.name)
+	desiredDoc, _, _, opts := w.r.view(w.name)
+	doc := w.effectiveDoc(desiredDoc)
 	if doc == nil || doc.DesiredState() == desired.Stopped {
 		w.r.update(w.name, func(a *actual.Agent) { a.Status, a.Pid = actual.Stopped, 0 })
 		return
@@ -223,6 +297,11 @@ func (w *worker) onExit() {
 			// killed, whatever its own exit.
 			st = supervise.ExitStatus{Known: true, Code: 137, Signal: 9}
 		}
+	}
+	if w.upgrade != nil {
+		w.health.Stop()
+		w.rollback(why)
+		return
 	}
 	w.failedRun(*doc, opts, time.Since(proc.StartedAt), st, why)
 }

@@ -56,6 +56,10 @@ func Params(dir string) testscript.Params {
 			"agentpid":   cmdAgentpid,
 			"cpurate":    cmdCpurate,
 			"pidalive":   cmdPidalive,
+			"mkpkg":      cmdMkpkg,
+			"expand":     cmdExpand,
+			"pkgserve":   cmdPkgserve,
+			"ftpserve":   cmdFtpserve,
 		},
 	}
 }
