@@ -1,0 +1,107 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// DrainBatch is the most items Drain sends in one POST.
+const DrainBatch = 100
+
+// Wire caps on free-text fields, so that one item always fits a request
+// (MaxBody) and a chatty agent cannot stall the queue behind it.
+const (
+	maxWireMessage = 8 << 10
+	maxWireLogTail = 64 << 10
+)
+
+// Drain sends what the outboxes hold, results first (they settle jobs the
+// server keeps re-sending), in order and in batches, until both are empty
+// or a send fails; then it returns the error and the caller backs off
+// (honouring RetryAfter(err)). An item leaves its outbox only after a
+// server answered errcode 0 for it. Either outbox may be nil.
+func (c *Client) Drain(ctx context.Context, results *Outbox[JobResult], events *Outbox[Event]) error {
+	if results != nil {
+		if err := drainQueue(ctx, c, results, c.SendResults, wireResult); err != nil {
+			return fmt.Errorf("sending job results: %w", err)
+		}
+	}
+	if events != nil {
+		if err := drainQueue(ctx, c, events, c.SendEvents, wireEvent); err != nil {
+			return fmt.Errorf("sending events: %w", err)
+		}
+	}
+	return nil
+}
+
+func drainQueue[T any](ctx context.Context, c *Client, q *Outbox[T], send func(context.Context, []T) error, fit func(T) T) error {
+	batch := DrainBatch
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		items, ack, err := q.Peek(batch)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		for i := range items {
+			items[i] = fit(items[i])
+		}
+		err = send(ctx, items)
+		switch {
+		case errors.Is(err, ErrRequestTooLarge) && len(items) > 1:
+			batch = len(items) / 2 // same oldest items, in a smaller request
+			continue
+		case errors.Is(err, ErrRequestTooLarge):
+			// Only an item with huge fields beyond those fit trims gets
+			// here; kept, it would block everything queued after it.
+			c.log.Error("dropping an outbox item too large to send", "err", err)
+		case err != nil:
+			return err
+		}
+		if err := q.Done(ack); err != nil {
+			return err
+		}
+		batch = DrainBatch
+	}
+}
+
+func wireResult(r JobResult) JobResult {
+	r.Message = truncateHead(r.Message, maxWireMessage)
+	return r
+}
+
+func wireEvent(e Event) Event {
+	e.Message = truncateHead(e.Message, maxWireMessage)
+	e.LogTail = truncateTail(e.LogTail, maxWireLogTail)
+	return e
+}
+
+// truncateHead keeps the first n bytes of s, on a rune boundary.
+func truncateHead(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// truncateTail keeps the last n bytes of s (a log's end is what explains
+// an exit), on a rune boundary.
+func truncateTail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := len(s) - n
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	return "…" + s[i:]
+}

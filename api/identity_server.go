@@ -1,0 +1,90 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// What config jobs changed (SPEC §7) survives restarts in
+// <stateDir>/server-config.json:
+//
+//	{"svrlist": "192.168.9.1:1234,10.0.0.7:8600", "step": 300}
+//
+// svrlist is added to the configured servers (Client.SetExtra); step, when
+// non-zero, overrides the configured status interval.
+
+const serverConfigFile = "server-config.json"
+
+// ServerConfig is the server-given part of the agent's configuration.
+type ServerConfig struct {
+	Svrlist string `json:"svrlist"`
+	Step    int64  `json:"step"` // seconds; 0 = the configured step
+}
+
+// Apply returns c changed by a config job: a field the job leaves out
+// keeps its value, so a job that only changes step keeps the svrlist.
+func (c ServerConfig) Apply(j Job) ServerConfig {
+	if j.Svrlist != "" {
+		c.Svrlist = j.Svrlist
+	}
+	if j.Step > 0 {
+		c.Step = j.Step
+	}
+	return c
+}
+
+// Validate checks c as a config job is checked.
+func (c ServerConfig) Validate() error {
+	if c.Step < 0 {
+		return fmt.Errorf("step %d is negative", c.Step)
+	}
+	if c.Svrlist != "" {
+		if _, err := ParseSvrlist(c.Svrlist); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadServerConfig reads the persisted server config; none yet is the
+// zero ServerConfig.
+func LoadServerConfig(stateDir string) (ServerConfig, error) {
+	p := filepath.Join(stateDir, serverConfigFile)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return ServerConfig{}, nil
+	}
+	if err != nil {
+		return ServerConfig{}, fmt.Errorf("server config: %w", err)
+	}
+	var c ServerConfig
+	if err := json.Unmarshal(data, &c); err != nil {
+		return ServerConfig{}, fmt.Errorf("server config %s: %w", p, err)
+	}
+	if err := c.Validate(); err != nil {
+		return ServerConfig{}, fmt.Errorf("server config %s: %w", p, err)
+	}
+	return c, nil
+}
+
+// SaveServerConfig persists c atomically, after checking it.
+func SaveServerConfig(stateDir string, c ServerConfig) error {
+	p := filepath.Join(stateDir, serverConfigFile)
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("server config %s: %w", p, err)
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("server config %s: %w", p, err)
+	}
+	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		return fmt.Errorf("server config: %w", err)
+	}
+	if err := writeFileAtomic(p, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("server config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"strings"
+	"testing"
+)
+
+const goodSum = "SHA256:0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789abcdef"
+
+func TestValidateJob(t *testing.T) {
+	install := Job{ID: "j1", Action: ActionInstall, Name: "BasicAgent", URL: "http://pkg/a.tar.gz", Checksum: goodSum}
+	with := func(f func(j *Job)) Job { j := install; f(&j); return j }
+	tests := []struct {
+		name    string
+		job     Job
+		wantErr string // "" = valid
+	}{
+		{name: "install", job: install},
+		{name: "upgrade", job: with(func(j *Job) { j.Action = ActionUpgrade })},
+		{name: "checksum prefix in any case", job: with(func(j *Job) { j.Checksum = "sha256:" + goodSum[7:] })},
+		{name: "uninstall needs only a name", job: Job{ID: "j", Action: ActionUninstall, Name: "a.b_c-1"}},
+		{name: "restart", job: Job{ID: "j", Action: ActionRestart, Name: "x"}},
+		{name: "stop", job: Job{ID: "j", Action: ActionStop, Name: "x"}},
+		{name: "start", job: Job{ID: "j", Action: ActionStart, Name: "x"}},
+		{name: "config svrlist", job: Job{ID: "j", Action: ActionConfig, Svrlist: "192.168.9.1:1234,"}},
+		{name: "config step", job: Job{ID: "j", Action: ActionConfig, Step: 60}},
+		{name: "envs", job: with(func(j *Job) { j.Envs = map[string]string{"A": "1"} })},
+
+		{name: "no id", job: with(func(j *Job) { j.ID = "" }), wantErr: "id is required"},
+		{name: "id with a newline", job: with(func(j *Job) { j.ID = "a\nb" }), wantErr: "control characters"},
+		{name: "no action", job: with(func(j *Job) { j.Action = "" }), wantErr: "action is required"},
+		{name: "unknown action", job: with(func(j *Job) { j.Action = "reboot" }), wantErr: `unknown action "reboot"`},
+		{name: "action case matters", job: with(func(j *Job) { j.Action = "Install" }), wantErr: "unknown action"},
+		{name: "path escape", job: Job{ID: "j", Action: ActionStop, Name: "../x"}, wantErr: `name "../x" is invalid`},
+		{name: "slash", job: Job{ID: "j", Action: ActionStop, Name: "a/b"}, wantErr: "is invalid"},
+		{name: "dot", job: Job{ID: "j", Action: ActionStop, Name: "."}, wantErr: "is invalid"},
+		{name: "name too long", job: Job{ID: "j", Action: ActionStop, Name: strings.Repeat("a", 65)}, wantErr: "is invalid"},
+		{name: "no name", job: Job{ID: "j", Action: ActionRestart}, wantErr: "name is required"},
+		{name: "install without url", job: with(func(j *Job) { j.URL = "" }), wantErr: "url is required"},
+		{name: "install without checksum", job: with(func(j *Job) { j.Checksum = "" }), wantErr: "checksum is required"},
+		{name: "checksum short", job: with(func(j *Job) { j.Checksum = "SHA256:abc" }), wantErr: "is not SHA256:<64 hex digits>"},
+		{name: "checksum other algorithm", job: with(func(j *Job) { j.Checksum = "MD5:" + goodSum[7:] }), wantErr: "is not SHA256"},
+		{name: "checksum not hex", job: with(func(j *Job) { j.Checksum = "SHA256:" + strings.Repeat("g", 64) }), wantErr: "is not SHA256"},
+		{name: "config empty", job: Job{ID: "j", Action: ActionConfig}, wantErr: "needs svrlist or a step > 0"},
+		{name: "config negative step", job: Job{ID: "j", Action: ActionConfig, Svrlist: "a:1", Step: -5}, wantErr: "negative"},
+		{name: "config bad svrlist", job: Job{ID: "j", Action: ActionConfig, Svrlist: "a:1,b:x"}, wantErr: `"b:x"`},
+		{name: "env name with =", job: with(func(j *Job) { j.Envs = map[string]string{"A=B": "1"} }), wantErr: "not a variable name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateJob(tt.job)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("ValidateJob(%+v): %v", tt.job, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("ValidateJob(%+v) = %v, want %q", tt.job, err, tt.wantErr)
+			}
+		})
+	}
+}
