@@ -122,8 +122,9 @@ func (d *Doc) packageErrors() []fieldError {
 		return nil
 	}
 	var fes []fieldError
-	if d.Version == "" {
+	if d.Version == "" && d.Source != SourceServer {
 		// Without it there is no way to tell an upgrade from a re-install.
+		// Server jobs carry none (SPEC §4): their URL and checksum tell.
 		fes = append(fes, fieldError{"version", "required when package is set"})
 	}
 	if strings.TrimSpace(d.Package.URL) == "" {
