@@ -41,6 +41,10 @@ type Agent struct {
 	// this Hash: nothing is retried until the doc changes or an operator
 	// asks for a restart.
 	BlockedHash string
+	// BadHash is set while the desired doc with this Hash is marked bad
+	// (its package failed to install or did not survive an upgrade's health
+	// window) and a previous version runs instead.
+	BadHash string
 	// RestartRequested is an operator's pending `bootagent restart`.
 	RestartRequested bool
 

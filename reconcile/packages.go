@@ -99,11 +99,15 @@ func (w *worker) installFailed(doc desired.Doc, err error) {
 	msg := "install failed: " + err.Error()
 	w.r.opts.Events.Add(actual.Event{Agent: w.name, Type: actual.EventInstallFailed, Message: msg})
 	if w.proc != nil && w.current != nil {
-		running := w.current.Version
+		running := w.currentVersion
+		target := doc.Version
+		if target == "" { // server jobs name no version: the package does
+			target = doc.Package.URL
+		}
 		w.bad = &badTarget{hash: doc.Hash(), fallback: w.current,
-			reason: fmt.Sprintf("target %s failed (%v), running %s", doc.Version, err, running)}
+			reason: fmt.Sprintf("target %s failed (%v), running %s", target, err, running)}
 		w.log.Error("install failed; previous version keeps running", "error", err, "running", running)
-		w.r.update(w.name, func(a *actual.Agent) { a.Message = w.bad.reason })
+		w.r.update(w.name, func(a *actual.Agent) { a.Message, a.BadHash = w.bad.reason, w.bad.hash })
 		return
 	}
 	w.block(doc, msg)
@@ -135,6 +139,7 @@ func (w *worker) rollback(why string) {
 	w.bad = &badTarget{hash: up.target.Hash(), fallback: &prev, reason: reason}
 	w.r.update(w.name, func(a *actual.Agent) {
 		a.Status, a.Pid, a.Message, a.NextStart = actual.Backoff, 0, reason, time.Time{}
+		a.BadHash = w.bad.hash
 	})
 }
 
@@ -146,6 +151,7 @@ func (w *worker) effectiveDoc(doc *desired.Doc) *desired.Doc {
 	}
 	if w.bad.hash != doc.Hash() {
 		w.bad = nil
+		w.r.update(w.name, func(a *actual.Agent) { a.BadHash = "" })
 		return doc
 	}
 	fb := *w.bad.fallback

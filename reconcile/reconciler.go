@@ -31,8 +31,12 @@ type Options struct {
 	Packages PackageStore
 	// HealthWindow: an upgraded version that exits sooner is rolled back.
 	HealthWindow time.Duration
-	Logger       *slog.Logger
-	Events       *actual.Events
+	// OnObserved, if set, is called (outside any lock, from the agent's
+	// worker) after every change to what is observed of an agent; it must
+	// not block. Job outcomes are judged from it.
+	OnObserved func(name string)
+	Logger     *slog.Logger
+	Events     *actual.Events
 }
 
 // Reconciler owns the desired set, the observed table and one worker per
@@ -220,11 +224,26 @@ func (r *Reconciler) view(name string) (*desired.Doc, *actual.Agent, bool, Optio
 // update changes name's observation under the lock.
 func (r *Reconciler) update(name string, fn func(a *actual.Agent)) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	a := r.observed[name]
 	a.Name = name
 	fn(&a)
 	r.observed[name] = a
+	r.mu.Unlock()
+	r.notify(name)
+}
+
+func (r *Reconciler) notify(name string) {
+	if r.opts.OnObserved != nil {
+		r.opts.OnObserved(name)
+	}
+}
+
+// Agent returns what is observed of one agent.
+func (r *Reconciler) Agent(name string) (actual.Agent, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, ok := r.observed[name]
+	return a, ok
 }
 
 // retire drops a removed agent and its worker, unless the agent became
@@ -237,6 +256,7 @@ func (r *Reconciler) retire(name string) bool {
 	}
 	delete(r.observed, name)
 	delete(r.workers, name)
+	go r.notify(name) // the agent is gone: an uninstall may be judged
 	return true
 }
 

@@ -189,7 +189,7 @@ func (w *worker) start(doc desired.Doc, prev *actual.Agent, opts Options, inst *
 			AppliedHash: doc.Hash(), ProcessHash: doc.ProcessHash(), Limits: limitsMap(doc.Limits),
 		}
 		if w.bad != nil {
-			a.Message = w.bad.reason
+			a.Message, a.BadHash = w.bad.reason, w.bad.hash
 		}
 	})
 	w.saveRecord(doc, version, restarts)
