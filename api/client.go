@@ -40,6 +40,16 @@ type Client struct {
 	mu         sync.Mutex
 	configured []string // from the daemon configuration; never replaced
 	extra      []string // from the latest config job's svrlist
+	agentsn    string   // sent as X-Agentsn on every request (extension)
+}
+
+// SetAgentSN sets the identity sent with every request in the X-Agentsn
+// header: result and event posts carry no agentsn in their bodies (SPEC
+// §7), and a server needs it to file them under the right host.
+func (c *Client) SetAgentSN(sn string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.agentsn = sn
 }
 
 // NewClient makes a client for servers (see ParseServer for the forms).
@@ -147,6 +157,11 @@ func (c *Client) post(ctx context.Context, srv, path string, body []byte) ([]byt
 	req.Close = true // short connection even with a caller's HTTPClient
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", AgentVersion())
+	c.mu.Lock()
+	if c.agentsn != "" {
+		req.Header.Set("X-Agentsn", c.agentsn)
+	}
+	c.mu.Unlock()
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("POST %s%s (timeout %s): %w", srv, path, c.timeout, err)

@@ -37,10 +37,23 @@ type Daemon struct {
 	merger   *desired.Merger
 	reread   chan struct{}
 
-	mu       sync.Mutex
-	cfg      desired.Config
-	set      desired.Set
-	problems map[string]bool // problems already reported as events
+	// The server side: server-sourced docs, jobs, durable results and
+	// events, the protocol client (servers may be empty: offline).
+	server      *desired.ServerSource
+	jobs        *jobs
+	client      *api.Client
+	results     *api.Outbox[api.JobResult]
+	eventsOut   *api.Outbox[api.Event]
+	stepChanged chan struct{}
+
+	applyMu   sync.Mutex // serialises merge-and-apply of desired sets
+	mu        sync.Mutex
+	cfg       desired.Config
+	set       desired.Set
+	problems  map[string]bool // problems already reported as events
+	agentsn   string
+	tags      string
+	serverCfg api.ServerConfig
 }
 
 // New prepares a daemon: state directories, the single-instance lock, the
@@ -68,8 +81,14 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 	d := &Daemon{
 		log: logger, started: time.Now(), hostname: host, lock: lock, ctl: ctl,
 		events: events, cfg: cfg, problems: map[string]bool{},
-		merger: desired.NewMerger(desired.SourceFile),
-		reread: make(chan struct{}, 1),
+		merger:      desired.NewMerger(desired.SourceFile, desired.SourceServer),
+		reread:      make(chan struct{}, 1),
+		stepChanged: make(chan struct{}, 1),
+	}
+	if err := d.openServerSide(); err != nil {
+		ctl.Close()
+		lock.Close()
+		return nil, err
 	}
 	cgErr := supervise.CgroupsAvailable()
 	if cgErr != nil {
@@ -89,6 +108,7 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 		CgroupParent: cfg.CgroupParent, CgroupErr: cgErr,
 		Packages: store, HealthWindow: cfg.UpgradeHealthWindow.D(),
 		Logger: logger, Events: events,
+		OnObserved: func(name string) { d.jobs.judge(name) },
 	})
 	// Agents a previous daemon left running are adopted before anything
 	// is planned, so none is started twice.
@@ -127,7 +147,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var sources sync.WaitGroup
 	srcCtx, stopSources := context.WithCancel(ctx)
 	runSource := func(dir string) (*desired.FileSource, context.CancelFunc) {
-		fs := desired.NewFileSource(dir, d.log.With("source", "file"))
+		fs := desired.NewFileSource(dir, d.log)
 		c, cancel := context.WithCancel(srcCtx)
 		sources.Add(1)
 		go func() { defer sources.Done(); fs.Run(c, snaps) }()
@@ -137,6 +157,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	dir := d.cfg.DesiredDir
 	d.mu.Unlock()
 	fileSrc, cancelFile := runSource(dir)
+	// The server's last word (persisted) is known at once, server or not.
+	d.serverChanged()
+	if len(d.client.Servers()) > 0 {
+		sources.Add(2)
+		go func() { defer sources.Done(); d.reportLoop(srcCtx) }()
+		go func() { defer sources.Done(); d.drainLoop(srcCtx) }()
+	}
 	d.log.Info("bootagent started", "version", api.AgentVersion(), "desired_dir", dir, "state_dir", d.cfg.StateDir, "control_socket", d.cfg.SocketPath())
 
 	rotate := time.NewTicker(10 * time.Second)
@@ -148,7 +175,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			sources.Wait()
 			return d.shutdown(srv)
 		case s := <-snaps:
+			d.applyMu.Lock()
 			d.apply(d.merger.Update(s))
+			d.applyMu.Unlock()
 		case <-d.reread:
 			d.mu.Lock()
 			newDir := d.cfg.DesiredDir
@@ -270,4 +299,48 @@ func (d *Daemon) rotateLogs() {
 	for _, a := range d.rec.Agents() {
 		rotateLog(d.log, d.rec.LogPath(a.Name), maxBytes, keep)
 	}
+}
+
+// openServerSide loads what the daemon keeps for the control server:
+// agentsn, server-given config, server docs, the job ledger and the
+// outboxes of results and events.
+func (d *Daemon) openServerSide() error {
+	dir := d.cfg.StateDir
+	var err error
+	if d.agentsn, err = api.LoadOrCreateAgentSN(dir); err != nil {
+		return err
+	}
+	if d.serverCfg, err = api.LoadServerConfig(dir); err != nil {
+		return err
+	}
+	if d.server, err = desired.OpenServerSource(dir); err != nil {
+		return err
+	}
+	ledger, err := api.OpenStateJobLedger(dir, d.log)
+	if err != nil {
+		return err
+	}
+	if d.results, err = api.OpenResultOutbox(dir, d.log); err != nil {
+		return err
+	}
+	if d.eventsOut, err = api.OpenEventOutbox(dir, d.log); err != nil {
+		return err
+	}
+	d.client = api.NewClient(d.cfg.Servers, api.ClientOptions{Logger: d.log.With("component", "client")})
+	d.client.SetAgentSN(d.agentsn)
+	if d.serverCfg.Svrlist != "" {
+		if err := d.client.SetExtra(d.serverCfg.Svrlist); err != nil {
+			d.log.Warn("persisted svrlist ignored", "error", err)
+		}
+	}
+	if len(d.client.Servers()) > 0 {
+		// Events are pushed at once and also kept durably until sent.
+		d.events.Subscribe(func(ev actual.Event) {
+			if err := d.eventsOut.Add(api.Event(ev)); err != nil {
+				d.log.Error("event not queued for the server", "error", err)
+			}
+		})
+	}
+	d.jobs = newJobs(d, ledger, d.results, d.server)
+	return nil
 }

@@ -16,8 +16,9 @@ import (
 // and the agent keeps its last valid state), else the last error observed.
 func (d *Daemon) Status() api.StatusDoc {
 	now := time.Now()
+	step := d.step()
 	d.mu.Lock()
-	set, step := d.set, d.cfg.Step
+	set, agentsn, tags := d.set, d.agentsn, d.tags
 	d.mu.Unlock()
 
 	byAgent := map[string][]string{}
@@ -31,14 +32,15 @@ func (d *Daemon) Status() api.StatusDoc {
 	doc := api.StatusDoc{
 		Hostname: d.hostname, Version: api.AgentVersion(),
 		Uptime: int64(now.Sub(d.started) / time.Second), Timestamp: now.Unix(),
-		Step: int64(step.D() / time.Second), Agents: []api.AgentStatus{}, Events: []api.Event{},
-		ConfigErrors: configErrors,
+		Step: int64(step / time.Second), Agents: []api.AgentStatus{}, Events: []api.Event{},
+		ConfigErrors: configErrors, AgentSN: agentsn, Tags: tags,
 	}
 	seen := map[string]bool{}
 	for _, a := range d.rec.Agents() {
 		seen[a.Name] = true
 		st := agentStatus(a, set.Docs, byAgent[a.Name], now)
 		d.addUsage(&st)
+		st.Job = d.jobs.state(a.Name)
 		doc.Agents = append(doc.Agents, st)
 	}
 	// Desired but not acted on yet (its worker has not run): still shown.

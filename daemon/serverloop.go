@@ -1,0 +1,128 @@
+package daemon
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/bootagent/bootagent/api"
+)
+
+// Backoff bounds for talking to servers that fail.
+const (
+	minBackoff = time.Second
+	maxBackoff = 5 * time.Minute
+)
+
+// reportLoop registers with the control server, then sends the status
+// document every step (with jitter, so a fleet does not report in
+// lock-step) and takes the jobs of each answer. A failing server never
+// stops local work: everything here only retries with backoff.
+func (d *Daemon) reportLoop(ctx context.Context) {
+	log := d.log.With("component", "server")
+	backoff := minBackoff
+	registered := false
+	for {
+		var wait time.Duration
+		if !registered {
+			if err := d.register(ctx); err != nil {
+				log.Warn("register failed; local work goes on", "error", err, "retry_in", backoff)
+				wait, backoff = retryDelay(err, backoff)
+			} else {
+				registered, backoff = true, minBackoff
+				continue // report at once
+			}
+		} else {
+			doc := d.Status()
+			answer, bad, err := d.client.Status(ctx, doc)
+			if err != nil {
+				log.Warn("status report failed", "error", err, "retry_in", backoff)
+				wait, backoff = retryDelay(err, backoff)
+			} else {
+				backoff = minBackoff
+				if len(answer.Jobs) > 0 || len(bad) > 0 {
+					d.jobs.take(answer.Jobs, bad)
+				}
+				wait = jitter(d.step())
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-d.stepChanged:
+			// a config job changed step: the next report comes on the
+			// new schedule, not after the old one
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Daemon) register(ctx context.Context) error {
+	d.mu.Lock()
+	req := api.RegisterRequest{Hostname: d.hostname, AgentSN: d.agentsn}
+	d.mu.Unlock()
+	resp, err := d.client.Register(ctx, req)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if resp.AgentSN != "" && resp.AgentSN != d.agentsn {
+		if err := api.SaveAgentSN(d.cfg.StateDir, resp.AgentSN); err != nil {
+			return err
+		}
+		d.log.Info("server re-assigned this host's agentsn", "old", d.agentsn, "new", resp.AgentSN)
+		d.agentsn = resp.AgentSN
+		d.client.SetAgentSN(resp.AgentSN)
+	}
+	d.tags = resp.Tags
+	d.log.Info("registered", "agentsn", d.agentsn, "tags", d.tags)
+	return nil
+}
+
+// drainLoop sends queued job results and events until the server has
+// them: at once when something is queued, again after a backoff when a
+// send fails.
+func (d *Daemon) drainLoop(ctx context.Context) {
+	log := d.log.With("component", "outbox")
+	backoff := minBackoff
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
+	for {
+		retry.Stop()
+		if err := d.client.Drain(ctx, d.results, d.eventsOut); err != nil && ctx.Err() == nil {
+			var wait time.Duration
+			wait, backoff = retryDelay(err, backoff)
+			log.Warn("results/events not delivered yet", "error", err, "queued_results", d.results.Len(),
+				"queued_events", d.eventsOut.Len(), "retry_in", wait)
+			retry.Reset(wait)
+		} else {
+			backoff = minBackoff
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.results.Notify():
+		case <-d.eventsOut.Notify():
+		case <-retry.C:
+		}
+	}
+}
+
+// retryDelay is how long to wait after err: what the server asked for
+// (Retry-After), else the backoff, which doubles for next time.
+func retryDelay(err error, backoff time.Duration) (wait, next time.Duration) {
+	next = min(backoff*2, maxBackoff)
+	if after, ok := api.RetryAfter(err); ok && after > 0 {
+		return after, next
+	}
+	return jitter(backoff), next
+}
+
+// jitter spreads d by ±10%.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
+}
