@@ -60,6 +60,8 @@ func Params(dir string) testscript.Params {
 			"expand":     cmdExpand,
 			"pkgserve":   cmdPkgserve,
 			"ftpserve":   cmdFtpserve,
+			"ctlserver":  cmdCtlserver,
+			"countmatch": cmdCountmatch,
 		},
 	}
 }

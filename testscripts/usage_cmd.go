@@ -3,6 +3,7 @@ package testscripts
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,4 +74,27 @@ func processAlive(pid int) bool {
 		return s[i+2] != 'Z'
 	}
 	return true
+}
+
+// cmdCountmatch: countmatch FILE REGEX N — exactly N lines of FILE match
+// REGEX (e.g. a result delivered exactly once).
+func cmdCountmatch(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: countmatch FILE REGEX N")
+	}
+	rx, err := regexp.Compile(args[1])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	got := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if rx.MatchString(line) {
+			got++
+		}
+	}
+	if (got == want) == neg {
+		ts.Fatalf("%s: %d lines match %q, want %d", args[0], got, args[1], want)
+	}
 }

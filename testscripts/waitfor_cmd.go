@@ -25,6 +25,7 @@ import (
 //	waitfor file PATH [REGEX]        the file exists (and its content matches)
 //	waitfor pidgone PIDFILE          the process whose pid is in PIDFILE no longer exists
 //	waitfor daemonlog REGEX          $WORK/daemon.log matches
+//	waitfor emptydir DIR             DIR holds no files (an outbox drained)
 //	waitfor nodaemon                 nothing answers on the control socket
 func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -46,6 +47,9 @@ func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
 		ok, got := check()
 		if ok {
 			return
+		}
+		if len(got) > 1500 {
+			got = "…" + got[len(got)-1500:] // the end is where the news is
 		}
 		last = got
 		if time.Now().After(end) {
@@ -125,6 +129,22 @@ func condition(ts *testscript.TestScript, args []string) func() (bool, string) {
 		return func() (bool, string) {
 			b, _ := os.ReadFile(path)
 			return match(string(b)), "daemon.log does not match"
+		}
+	case "emptydir":
+		need(2)
+		dir := ts.MkAbs(args[1])
+		return func() (bool, string) {
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				return false, err.Error()
+			}
+			var names []string
+			for _, e := range entries {
+				if !e.IsDir() {
+					names = append(names, e.Name())
+				}
+			}
+			return len(names) == 0, fmt.Sprintf("%s holds %v", dir, names)
 		}
 	case "nodaemon":
 		need(1)
