@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/bootagent/bootagent/server"
+)
+
+// newFlags returns a flag set that reports errors itself and never exits.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("bootserver "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses args; on a usage error it prints it and returns false (help
+// too: the caller exits 2, or 0 for -h, see helpAsked).
+func (c *CLI) parse(fs *flag.FlagSet, args []string) (ok bool, code int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(c.Stdout, "usage of %s:\n", fs.Name())
+			fs.SetOutput(c.Stdout)
+			fs.PrintDefaults()
+			return false, exitOK
+		}
+		return false, c.usageError("%s: %v", fs.Name(), err)
+	}
+	return true, exitOK
+}
+
+// adminFlags are the flags every admin command has.
+type adminFlags struct {
+	server *string
+	json   *bool
+}
+
+func (c *CLI) addAdminFlags(fs *flag.FlagSet) adminFlags {
+	return adminFlags{
+		server: fs.String("server", "", "server URL (default $BOOTSERVER_URL, else "+DefaultServer+")"),
+		json:   fs.Bool("json", false, "print JSON instead of a table"),
+	}
+}
+
+// client returns the admin client for --server, else $BOOTSERVER_URL, else
+// DefaultServer.
+func (c *CLI) client(f adminFlags) (*server.Client, error) {
+	u := *f.server
+	if u == "" {
+		u = c.Getenv("BOOTSERVER_URL")
+	}
+	if u == "" {
+		u = DefaultServer
+	}
+	return server.NewClient(u)
+}
+
+// envFlag collects repeated --env K=V.
+type envFlag map[string]string
+
+func (e envFlag) String() string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k+"="+e[k])
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+func (e envFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not NAME=VALUE", v)
+	}
+	e[k] = val
+	return nil
+}

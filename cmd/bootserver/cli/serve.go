@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/bootagent/bootagent/server"
+)
+
+func (c *CLI) cmdServe(ctx context.Context, args []string) int {
+	fs := newFlags("serve")
+	listen := fs.String("listen", "127.0.0.1:8600", "address to listen on")
+	db := fs.String("db", "bootserver.db", "SQLite database file (created if missing)")
+	addrFile := fs.String("addr-file", "", "write the address actually listened on to this file (for --listen with port 0)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if ok, code := c.parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return c.usageError("serve takes no arguments, got %q", fs.Args())
+	}
+	log, err := c.logger(*logFormat, *logLevel)
+	if err != nil {
+		return c.usageError("serve: %v", err)
+	}
+	store, err := server.Open(*db, server.Options{Logger: log})
+	if err != nil {
+		return c.fail(err)
+	}
+	code := c.serve(ctx, log, store, *listen, *addrFile)
+	if err := store.Close(); err != nil {
+		log.Error("closing the database failed", "err", err)
+		return exitFail
+	}
+	log.Info("bootserver stopped")
+	return code
+}
+
+func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, listen, addrFile string) int {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return c.fail(fmt.Errorf("listen on %s: %w", listen, err))
+	}
+	if addrFile != "" {
+		if err := writeAddrFile(addrFile, ln.Addr().String()); err != nil {
+			ln.Close()
+			return c.fail(fmt.Errorf("write --addr-file: %w", err))
+		}
+	}
+	if err := server.New(store, log).Serve(ctx, ln); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+func (c *CLI) logger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q is not debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(c.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(c.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q is not text or json", format)
+}
+
+// writeAddrFile writes atomically: a script polling for the file never
+// reads half an address.
+func writeAddrFile(path, addr string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

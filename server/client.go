@@ -1,0 +1,156 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bootagent/bootagent/api"
+)
+
+// Client is the admin API's client, used by the bootserver CLI.
+type Client struct {
+	base string
+	hc   *http.Client
+}
+
+// NewClient returns a client for the server at baseURL
+// (http://host:port[/prefix]).
+func NewClient(baseURL string) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("server URL %q is not http(s)://host:port", baseURL)
+	}
+	return &Client{base: strings.TrimRight(baseURL, "/"), hc: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// APIError is an error answer from the server.
+type APIError struct {
+	Code    int    // HTTP status
+	Message string // the server's explanation
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// Hosts lists every host.
+func (c *Client) Hosts(ctx context.Context) ([]api.HostInfo, error) {
+	var out []api.HostInfo
+	return out, c.do(ctx, http.MethodGet, api.PathAdminHosts, nil, &out)
+}
+
+// Host returns one host with its last status document.
+func (c *Client) Host(ctx context.Context, ref string) (api.HostInfo, error) {
+	var out api.HostInfo
+	return out, c.do(ctx, http.MethodGet, api.PathAdminHosts+"/"+url.PathEscape(ref), nil, &out)
+}
+
+// Agents lists a host's agents as last reported.
+func (c *Client) Agents(ctx context.Context, ref string) ([]api.AgentInfo, error) {
+	var out []api.AgentInfo
+	return out, c.do(ctx, http.MethodGet, api.PathAdminHosts+"/"+url.PathEscape(ref)+"/agents", nil, &out)
+}
+
+// SetTags sets the tags a host gets when it registers.
+func (c *Client) SetTags(ctx context.Context, ref, tags string) (api.HostInfo, error) {
+	var out api.HostInfo
+	return out, c.do(ctx, http.MethodPut, api.PathAdminHosts+"/"+url.PathEscape(ref)+"/tags",
+		api.TagsRequest{Tags: tags}, &out)
+}
+
+// Jobs lists jobs.
+func (c *Client) Jobs(ctx context.Context, f JobFilter) ([]api.JobInfo, error) {
+	q := url.Values{}
+	setParam(q, "host", f.Host)
+	setParam(q, "state", f.State)
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	var out []api.JobInfo
+	return out, c.do(ctx, http.MethodGet, withQuery(api.PathAdminJobs, q), nil, &out)
+}
+
+// Job returns one job.
+func (c *Client) Job(ctx context.Context, id string) (api.JobInfo, error) {
+	var out api.JobInfo
+	return out, c.do(ctx, http.MethodGet, api.PathAdminJobs+"/"+url.PathEscape(id), nil, &out)
+}
+
+// AddJob queues a job.
+func (c *Client) AddJob(ctx context.Context, req api.JobRequest) (api.JobInfo, error) {
+	var out api.JobInfo
+	return out, c.do(ctx, http.MethodPost, api.PathAdminJobs, req, &out)
+}
+
+// Events lists events.
+func (c *Client) Events(ctx context.Context, f EventFilter) ([]api.EventInfo, error) {
+	q := url.Values{}
+	setParam(q, "host", f.Host)
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	var out []api.EventInfo
+	return out, c.do(ctx, http.MethodGet, withQuery(api.PathAdminEvents, q), nil, &out)
+}
+
+func setParam(q url.Values, k, v string) {
+	if v != "" {
+		q.Set(k, v)
+	}
+}
+
+func withQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("%s %s%s: %w", method, c.base, path, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return fmt.Errorf("cannot reach bootserver at %s (is `bootserver serve` running? set --server or $BOOTSERVER_URL): %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s%s: reading answer: %w", method, c.base, path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		var e api.AdminError
+		if json.Unmarshal(b, &e) == nil && e.Error != "" {
+			return &APIError{Code: resp.StatusCode, Message: e.Error}
+		}
+		return &APIError{Code: resp.StatusCode, Message: fmt.Sprintf("%s %s%s: %s", method, c.base, path, resp.Status)}
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s%s: bad answer: %w", method, c.base, path, err)
+	}
+	return nil
+}

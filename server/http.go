@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/bootagent/bootagent/api"
+)
+
+// ShutdownTimeout bounds how long Serve waits for requests in flight once
+// asked to stop.
+const ShutdownTimeout = 10 * time.Second
+
+// Server serves the agent wire protocol (SPEC §7) and the admin API over a
+// Store.
+type Server struct {
+	store   *Store
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New returns a server over store; log defaults to slog.Default().
+func New(store *Store, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{store: store, log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+api.PathRegister, s.handleRegister)
+	mux.HandleFunc("POST "+api.PathStatus, s.handleStatus)
+	mux.HandleFunc("POST "+api.PathJobResult, s.handleResults)
+	mux.HandleFunc("POST "+api.PathEvents, s.handleEvents)
+	for _, p := range []string{api.PathRegister, api.PathStatus, api.PathJobResult, api.PathEvents} {
+		mux.HandleFunc(p, methodNotAllowed("POST"))
+	}
+
+	mux.HandleFunc("GET "+api.PathAdminHosts, s.handleHosts)
+	mux.HandleFunc("GET "+api.PathAdminHosts+"/{host}", s.handleHost)
+	mux.HandleFunc("GET "+api.PathAdminHosts+"/{host}/agents", s.handleAgents)
+	mux.HandleFunc("PUT "+api.PathAdminHosts+"/{host}/tags", s.handleTags)
+	mux.HandleFunc("GET "+api.PathAdminJobs, s.handleJobs)
+	mux.HandleFunc("POST "+api.PathAdminJobs, s.handleAddJob)
+	mux.HandleFunc("GET "+api.PathAdminJobs+"/{id}", s.handleJob)
+	mux.HandleFunc("GET "+api.PathAdminEvents, s.handleListEvents)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeAdminError(w, fmt.Errorf("%w: no such endpoint: %s %s", errNotFound, r.Method, r.URL.Path))
+	})
+	s.handler = mux
+	return s
+}
+
+// Handler is the server's HTTP handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers on ln until ctx ends, then stops accepting, lets the
+// requests in flight finish (at most ShutdownTimeout) and returns. The
+// Store stays open: its owner closes it after Serve returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("bootserver listening", "addr", ln.Addr().String(), "db", s.store.Path())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	s.log.Info("bootserver shutting down", "addr", ln.Addr().String())
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("shut down %s: %w", ln.Addr(), err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// methodNotAllowed answers 405 in JSON, like every other error.
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeJSON(w, http.StatusMethodNotAllowed, api.AdminError{Error: r.Method + " " + r.URL.Path + ": use " + allow})
+	}
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": api.Version})
+}
+
+// remoteHost is the client's address without its port.
+func remoteHost(r *http.Request) string {
+	h, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return h
+}

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema, one step per version: migrations[i] takes the
+// database from version i to i+1 (PRAGMA user_version). Steps are never
+// edited once released, only appended, so any older database can be brought
+// up to date.
+var migrations = []string{
+	// 1: hosts, their agents, events, jobs and results.
+	`
+CREATE TABLE hosts (
+	agentsn         TEXT PRIMARY KEY,
+	hostname        TEXT NOT NULL,
+	tags            TEXT NOT NULL DEFAULT '',
+	first_seen      INTEGER NOT NULL,
+	last_seen       INTEGER NOT NULL,
+	addr            TEXT NOT NULL DEFAULT '',
+	version         TEXT NOT NULL DEFAULT '',
+	step            INTEGER NOT NULL DEFAULT 0,
+	agent_count     INTEGER NOT NULL DEFAULT 0,
+	status          TEXT NOT NULL DEFAULT '',   -- last status document (JSON)
+	reassigned_from TEXT NOT NULL DEFAULT ''    -- agentsn it presented when re-assigned
+) STRICT;
+CREATE INDEX hosts_hostname ON hosts(hostname);
+CREATE INDEX hosts_reassigned ON hosts(reassigned_from, hostname) WHERE reassigned_from <> '';
+
+-- The agents of a host are those of its last status document: a view over
+-- it rather than a table, so a report writes one row, not one per agent.
+CREATE VIEW agents AS
+SELECT h.agentsn                    AS agentsn,
+       h.hostname                   AS hostname,
+       h.last_seen                  AS reported_at,
+       a.key                        AS seq,
+       a.value ->> '$.name'         AS name,
+       a.value ->> '$.version'      AS version,
+       a.value ->> '$.status'       AS status,
+       a.value ->> '$.uptime'       AS uptime,
+       a.value ->> '$.pid'          AS pid,
+       a.value ->> '$.restarts'     AS restarts,
+       a.value ->> '$.message'      AS message,
+       a.value ->> '$.job.id'       AS job_id,
+       a.value ->> '$.job.state'    AS job_state,
+       a.value                      AS agent      -- the whole entry (JSON)
+FROM hosts h, json_each(IIF(h.status = '', '{}', h.status), '$.agents') a
+WHERE a.type = 'object';
+
+-- Events reported in status documents and pushed by POST /agent/events,
+-- stored once per (host, time, agent, type, message). agentsn is '' for a
+-- pushed event whose host is not known yet.
+CREATE TABLE events (
+	id       INTEGER PRIMARY KEY,
+	agentsn  TEXT NOT NULL,
+	time     INTEGER NOT NULL,
+	agent    TEXT NOT NULL,
+	type     TEXT NOT NULL,
+	message  TEXT NOT NULL,
+	log_tail TEXT NOT NULL,
+	received INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX events_once ON events(time, agent, type, message, agentsn);
+CREATE INDEX events_host ON events(agentsn, id);
+
+CREATE TABLE jobs (
+	id              TEXT PRIMARY KEY,
+	agentsn         TEXT NOT NULL,
+	action          TEXT NOT NULL,
+	name            TEXT NOT NULL,
+	spec            TEXT NOT NULL,              -- the api.Job sent to the agent (JSON)
+	state           TEXT NOT NULL CHECK (state IN ('queued', 'delivered', 'succeeded', 'failed')),
+	errcode         INTEGER NOT NULL DEFAULT 0,
+	message         TEXT NOT NULL DEFAULT '',
+	deliveries      INTEGER NOT NULL DEFAULT 0,
+	created         INTEGER NOT NULL,
+	delivered       INTEGER NOT NULL DEFAULT 0, -- first sent
+	last_delivered  INTEGER NOT NULL DEFAULT 0,
+	finished        INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX jobs_host ON jobs(agentsn);
+CREATE INDEX jobs_open ON jobs(agentsn) WHERE state IN ('queued', 'delivered');
+
+-- Results as received, the first per job id (a re-sent result changes
+-- nothing). A result for an unknown job is kept here too.
+CREATE TABLE results (
+	job_id   TEXT PRIMARY KEY,
+	errcode  INTEGER NOT NULL,
+	message  TEXT NOT NULL,
+	received INTEGER NOT NULL,
+	addr     TEXT NOT NULL
+) STRICT;
+`,
+}
+
+// schemaVersion is the version this bootserver writes.
+var schemaVersion = len(migrations)
+
+// migrate brings the database up to schemaVersion, each step in its own
+// transaction so a crash mid-way leaves a consistent older version.
+func migrate(ctx context.Context, conn *sql.Conn) (from int, err error) {
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&from); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if from > schemaVersion {
+		return from, fmt.Errorf("%w (database version %d, this bootserver knows up to %d)", ErrSchemaTooNew, from, schemaVersion)
+	}
+	for v := from; v < schemaVersion; v++ {
+		if err := migrateStep(ctx, conn, v); err != nil {
+			return from, err
+		}
+	}
+	return from, nil
+}
+
+func migrateStep(ctx context.Context, conn *sql.Conn, v int) (err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("migrate to version %d: %w", v+1, err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, migrations[v]); err != nil {
+		return fmt.Errorf("migrate to version %d: %w", v+1, err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		return fmt.Errorf("migrate to version %d: %w", v+1, err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("migrate to version %d: commit: %w", v+1, err)
+	}
+	return nil
+}

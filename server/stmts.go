@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// stmts are the writer's statements, prepared once on its connection: the
+// hot path (a status report) then parses no SQL.
+type stmts struct {
+	begin, commit, rollback         *sql.Stmt
+	savepoint, release, rollbackTo  *sql.Stmt
+	syncFull, syncNormal            *sql.Stmt
+	hostGet, hostInsert, hostTouch  *sql.Stmt
+	hostByOrigin, hostReport        *sql.Stmt
+	hostsByName, hostTags           *sql.Stmt
+	eventClaim, eventInsert         *sql.Stmt
+	eventSeen                       *sql.Stmt
+	jobsDeliver, jobInsert          *sql.Stmt
+	resultInsert, jobFinish, jobGet *sql.Stmt
+
+	all []*sql.Stmt
+}
+
+func prepare(ctx context.Context, conn *sql.Conn) (*stmts, error) {
+	st := &stmts{}
+	defs := []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&st.begin, `BEGIN IMMEDIATE`},
+		{&st.commit, `COMMIT`},
+		{&st.rollback, `ROLLBACK`},
+		{&st.syncFull, `PRAGMA synchronous = FULL`},
+		{&st.syncNormal, `PRAGMA synchronous = NORMAL`},
+		{&st.savepoint, `SAVEPOINT op`},
+		{&st.release, `RELEASE op`},
+		{&st.rollbackTo, `ROLLBACK TO op`},
+
+		{&st.hostGet, `SELECT hostname, tags, last_seen, step FROM hosts WHERE agentsn = ?`},
+		{&st.hostInsert, `INSERT INTO hosts (agentsn, hostname, first_seen, last_seen, addr, reassigned_from)
+			VALUES (?1, ?2, ?3, ?3, ?4, ?5)`},
+		{&st.hostTouch, `UPDATE hosts SET hostname = ?2, last_seen = ?3, addr = ?4 WHERE agentsn = ?1`},
+		{&st.hostByOrigin, `SELECT agentsn, tags FROM hosts WHERE reassigned_from = ? AND hostname = ?
+			ORDER BY last_seen DESC LIMIT 1`},
+		{&st.hostReport, `UPDATE hosts SET hostname = ?2, last_seen = ?3, addr = ?4, version = ?5, step = ?6,
+			agent_count = ?7, status = ?8 WHERE agentsn = ?1`},
+		{&st.hostsByName, `SELECT agentsn, hostname, last_seen, step FROM hosts WHERE hostname = ?
+			ORDER BY last_seen DESC, agentsn`},
+		{&st.hostTags, `UPDATE hosts SET tags = ?2 WHERE agentsn = ?1`},
+
+		{&st.eventClaim, `UPDATE OR IGNORE events SET agentsn = ?1
+			WHERE time = ?2 AND agent = ?3 AND type = ?4 AND message = ?5 AND agentsn = ''`},
+		{&st.eventInsert, `INSERT INTO events (agentsn, time, agent, type, message, log_tail, received)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
+		{&st.eventSeen, `SELECT 1 FROM events WHERE time = ? AND agent = ? AND type = ? AND message = ? LIMIT 1`},
+
+		{&st.jobsDeliver, `UPDATE jobs SET state = 'delivered', deliveries = deliveries + 1, last_delivered = ?1,
+			delivered = CASE WHEN delivered = 0 THEN ?1 ELSE delivered END
+			WHERE agentsn = ?2 AND state IN ('queued', 'delivered')
+			RETURNING rowid, id, spec, deliveries`},
+		{&st.jobInsert, `INSERT INTO jobs (id, agentsn, action, name, spec, state, created)
+			VALUES (?, ?, ?, ?, ?, 'queued', ?)`},
+		{&st.resultInsert, `INSERT INTO results (job_id, errcode, message, received, addr)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
+		{&st.jobFinish, `UPDATE jobs SET state = ?2, errcode = ?3, message = ?4, finished = ?5
+			WHERE id = ?1 AND state IN ('queued', 'delivered')
+			RETURNING agentsn, action, name, deliveries`},
+		{&st.jobGet, jobSelect + ` WHERE j.id = ?`},
+	}
+	for _, d := range defs {
+		s, err := conn.PrepareContext(ctx, d.sql)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("prepare %q: %w", firstLine(d.sql), err)
+		}
+		*d.dst = s
+		st.all = append(st.all, s)
+	}
+	return st, nil
+}
+
+func (st *stmts) close() error {
+	var errs []error
+	for _, s := range st.all {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func firstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

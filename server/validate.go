@@ -1,0 +1,246 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/desired"
+)
+
+// Everything from the network or an operator is checked here, before it is
+// stored: the server must never hand an agent a job the agent would refuse
+// (SPEC §4's name syntax, §7's checksum form).
+
+var (
+	jobNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	checksumRE = regexp.MustCompile(`^(?i:sha256):([0-9A-Fa-f]{64})$`)
+	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+const (
+	maxHostname = 255
+	maxAgentSN  = 128
+	maxJobID    = 256
+	maxTags     = 1024
+	maxURL      = 4096
+)
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }
+
+func validateHostname(h string) error {
+	switch {
+	case h == "":
+		return invalid("hostname is required")
+	case len(h) > maxHostname:
+		return invalid("hostname is %d bytes long (at most %d)", len(h), maxHostname)
+	case hasControl(h) || strings.ContainsAny(h, " /"):
+		return invalid("hostname %q contains spaces, slashes or control characters", h)
+	}
+	return nil
+}
+
+func validateAgentSN(sn string) error {
+	switch {
+	case sn == "":
+		return invalid("agentsn is required")
+	case len(sn) > maxAgentSN:
+		return invalid("agentsn is %d bytes long (at most %d)", len(sn), maxAgentSN)
+	case hasControl(sn) || strings.ContainsAny(sn, " /"):
+		return invalid("agentsn %q contains spaces, slashes or control characters", sn)
+	}
+	return nil
+}
+
+func validateTags(tags string) error {
+	if len(tags) > maxTags || hasControl(tags) {
+		return invalid("tags must be at most %d bytes without control characters", maxTags)
+	}
+	return nil
+}
+
+func validateReport(doc *api.StatusDoc) error {
+	if err := validateAgentSN(doc.AgentSN); err != nil {
+		return err
+	}
+	if err := validateHostname(doc.Hostname); err != nil {
+		return err
+	}
+	return validateEvents(doc.Events)
+}
+
+func validateEvents(events []api.Event) error {
+	for i, e := range events {
+		if e.Type == "" {
+			return invalid("event %d: type is required", i)
+		}
+	}
+	return nil
+}
+
+func validateResults(results []api.JobResult) error {
+	for i, r := range results {
+		switch {
+		case r.ID == "":
+			return invalid("result %d: id is required", i)
+		case len(r.ID) > maxJobID || hasControl(r.ID):
+			return invalid("result %d: id %.40q is not a job id", i, r.ID)
+		}
+	}
+	return nil
+}
+
+// jobFromRequest checks an operator's job and returns it in wire form
+// (without its id). Which fields a job needs depends on its action; a field
+// that means nothing for the action is refused rather than silently sent.
+func jobFromRequest(r api.JobRequest) (api.Job, error) {
+	j := api.Job{Action: r.Action, Name: r.Name, URL: r.URL, Envs: r.Envs, Limits: r.Limits,
+		Svrlist: r.Svrlist, Step: r.Step}
+	switch r.Action {
+	case api.ActionInstall, api.ActionUpgrade:
+		if err := validateJobName(r.Name); err != nil {
+			return j, err
+		}
+		sum, err := validatePackage(r.Action, r.URL, r.Checksum)
+		if err != nil {
+			return j, err
+		}
+		j.Checksum = sum
+	case api.ActionUninstall, api.ActionRestart, api.ActionStop, api.ActionStart:
+		if err := validateJobName(r.Name); err != nil {
+			return j, err
+		}
+		if r.URL != "" || r.Checksum != "" {
+			return j, invalid("%s takes no url or checksum (only install and upgrade do)", r.Action)
+		}
+	case api.ActionConfig:
+		return j, validateConfigJob(r)
+	case "":
+		return j, invalid("action is required (install, upgrade, uninstall, restart, stop, start or config)")
+	default:
+		return j, invalid("unknown action %q (want install, upgrade, uninstall, restart, stop, start or config)", r.Action)
+	}
+	if r.Svrlist != "" || r.Step != 0 {
+		return j, invalid("svrlist and step belong to config jobs, not %s", r.Action)
+	}
+	if err := validateEnvs(r.Envs); err != nil {
+		return j, err
+	}
+	return j, validateLimits(r.Limits)
+}
+
+func validateJobName(name string) error {
+	if name == "" {
+		return invalid("name is required")
+	}
+	if !jobNameRE.MatchString(name) {
+		return invalid("name %q is invalid (want [A-Za-z0-9][A-Za-z0-9._-]{0,63})", name)
+	}
+	return nil
+}
+
+// validatePackage checks an install's url and checksum and returns the
+// checksum in its wire form, SHA256:<lower-case hex>.
+func validatePackage(action, rawURL, checksum string) (string, error) {
+	switch {
+	case strings.TrimSpace(rawURL) == "":
+		return "", invalid("%s needs a url", action)
+	case len(rawURL) > maxURL || hasControl(rawURL) || strings.ContainsAny(rawURL, " \t"):
+		return "", invalid("url %.60q is not a valid package source", rawURL)
+	}
+	if _, err := url.Parse(rawURL); err != nil {
+		return "", invalid("url %.60q: %v", rawURL, err)
+	}
+	if checksum == "" {
+		return "", invalid("%s needs a checksum (SHA256:<64 hex digits>)", action)
+	}
+	m := checksumRE.FindStringSubmatch(checksum)
+	if m == nil {
+		return "", invalid("checksum %.80q is not SHA256:<64 hex digits>", checksum)
+	}
+	return "SHA256:" + strings.ToLower(m[1]), nil
+}
+
+func validateConfigJob(r api.JobRequest) error {
+	if r.URL != "" || r.Checksum != "" || len(r.Envs) > 0 || r.Limits != (api.JobLimits{}) {
+		return invalid("config takes only svrlist and step")
+	}
+	if r.Name != "" {
+		if err := validateJobName(r.Name); err != nil {
+			return err
+		}
+	}
+	if r.Step < 0 {
+		return invalid("step %d is negative", r.Step)
+	}
+	if strings.Trim(r.Svrlist, ", ") == "" && r.Step == 0 {
+		return invalid("config needs a svrlist or a step")
+	}
+	return validateSvrlist(r.Svrlist)
+}
+
+// validateSvrlist checks a comma-separated list of host:port (or http(s)
+// URLs, as in the agent's configuration); empty items are allowed, as in
+// the design note's "192.168.9.1:1234,".
+func validateSvrlist(list string) error {
+	for item := range strings.SplitSeq(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		hostport := item
+		if strings.Contains(item, "://") {
+			u, err := url.Parse(item)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return invalid("svrlist entry %q is not host:port or an http(s) URL", item)
+			}
+			if u.Port() == "" {
+				continue
+			}
+			hostport = u.Host
+		}
+		host, port, err := net.SplitHostPort(hostport)
+		if err != nil || host == "" {
+			return invalid("svrlist entry %q is not host:port", item)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return invalid("svrlist entry %q: port %q is not in 1-65535", item, port)
+		}
+	}
+	return nil
+}
+
+func validateEnvs(envs map[string]string) error {
+	for k, v := range envs {
+		if !envNameRE.MatchString(k) {
+			return invalid("env name %q is invalid (want [A-Za-z_][A-Za-z0-9_]*)", k)
+		}
+		if strings.ContainsRune(v, 0) {
+			return invalid("env %s contains a NUL byte", k)
+		}
+	}
+	return nil
+}
+
+func validateLimits(l api.JobLimits) error {
+	if l.CPU != "" {
+		if _, err := desired.ParseCPU(l.CPU); err != nil {
+			return invalid("%v", err)
+		}
+	}
+	if l.Memory != "" {
+		if _, err := desired.ParseMemory(l.Memory); err != nil {
+			return invalid("%v", err)
+		}
+	}
+	return nil
+}

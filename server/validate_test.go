@@ -1,0 +1,66 @@
+package server
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bootagent/bootagent/api"
+)
+
+func TestJobFromRequest(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	for _, c := range []struct {
+		name    string
+		req     api.JobRequest
+		wantErr string // "" = valid
+	}{
+		{"install", api.JobRequest{Action: "install", Name: "BasicAgent", URL: "ftp://h/a.tgz", Checksum: "SHA256:" + hex}, ""},
+		{"lower-case checksum prefix", api.JobRequest{Action: "upgrade", Name: "A", URL: "u", Checksum: "sha256:" + strings.ToUpper(hex)}, ""},
+		{"install with env and limits", api.JobRequest{Action: "install", Name: "A", URL: "u", Checksum: sum64,
+			Envs: map[string]string{"PATH": "/usr/bin"}, Limits: api.JobLimits{CPU: "10%", Memory: "20M"}}, ""},
+		{"restart", api.JobRequest{Action: "restart", Name: "a.b_c-1"}, ""},
+		{"config step", api.JobRequest{Action: "config", Step: 1200}, ""},
+		{"config svrlist", api.JobRequest{Action: "config", Svrlist: "192.168.9.1:1234,"}, ""},
+		{"config url svrlist", api.JobRequest{Action: "config", Svrlist: "http://a:1, b:2"}, ""},
+
+		{"no action", api.JobRequest{Name: "A"}, "action is required"},
+		{"bad action", api.JobRequest{Action: "reboot", Name: "A"}, `unknown action "reboot"`},
+		{"no name", api.JobRequest{Action: "stop"}, "name is required"},
+		{"bad name", api.JobRequest{Action: "stop", Name: "../etc"}, "is invalid"},
+		{"long name", api.JobRequest{Action: "stop", Name: strings.Repeat("a", 65)}, "is invalid"},
+		{"install no url", api.JobRequest{Action: "install", Name: "A", Checksum: sum64}, "needs a url"},
+		{"install no checksum", api.JobRequest{Action: "install", Name: "A", URL: "u"}, "needs a checksum"},
+		{"short checksum", api.JobRequest{Action: "install", Name: "A", URL: "u", Checksum: "SHA256:abc"}, "not SHA256"},
+		{"md5 checksum", api.JobRequest{Action: "install", Name: "A", URL: "u", Checksum: "MD5:" + hex}, "not SHA256"},
+		{"url on stop", api.JobRequest{Action: "stop", Name: "A", URL: "u"}, "takes no url"},
+		{"step on install", api.JobRequest{Action: "install", Name: "A", URL: "u", Checksum: sum64, Step: 3}, "belong to config"},
+		{"bad env", api.JobRequest{Action: "start", Name: "A", Envs: map[string]string{"A=B": "x"}}, "env name"},
+		{"bad cpu", api.JobRequest{Action: "start", Name: "A", Limits: api.JobLimits{CPU: "10"}}, "percentage"},
+		{"bad memory", api.JobRequest{Action: "start", Name: "A", Limits: api.JobLimits{Memory: "lots"}}, "memory size"},
+		{"empty config", api.JobRequest{Action: "config"}, "needs a svrlist or a step"},
+		{"negative step", api.JobRequest{Action: "config", Step: -1}, "negative"},
+		{"bad svrlist", api.JobRequest{Action: "config", Svrlist: "host-without-port"}, "not host:port"},
+		{"bad port", api.JobRequest{Action: "config", Svrlist: "h:99999"}, "not in 1-65535"},
+		{"config with url", api.JobRequest{Action: "config", Step: 1, URL: "u"}, "only svrlist and step"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			j, err := jobFromRequest(c.req)
+			if c.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if j.Action != c.req.Action || (j.Checksum != "" && !strings.HasPrefix(j.Checksum, "SHA256:")) {
+					t.Fatalf("job = %+v", j)
+				}
+				if j.Checksum != "" && j.Checksum != "SHA256:"+strings.ToLower(j.Checksum[7:]) {
+					t.Fatalf("checksum not normalised: %s", j.Checksum)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.wantErr) {
+				t.Fatalf("err = %v, want ErrInvalid containing %q", err, c.wantErr)
+			}
+		})
+	}
+}
