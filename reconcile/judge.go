@@ -80,9 +80,10 @@ func Judge(j PendingJob, obs *actual.Agent, startup time.Duration, now time.Time
 	if up < startup {
 		return Verdict{State: JobPending, Message: "started, in its start-up period", RecheckAt: obs.StartedAt.Add(startup)}
 	}
-	msg := fmt.Sprintf("running (pid %d) for %ds", obs.Pid, int(up/time.Second))
+	up = up.Round(100 * time.Millisecond)
+	msg := fmt.Sprintf("running (pid %d) for %v", obs.Pid, up)
 	if obs.Version != "" {
-		msg = fmt.Sprintf("version %s running (pid %d) for %ds", obs.Version, obs.Pid, int(up/time.Second))
+		msg = fmt.Sprintf("version %s running (pid %d) for %v", obs.Version, obs.Pid, up)
 	}
 	return Verdict{State: JobDone, Message: msg}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -16,140 +18,201 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// running daemons, per script work dir.
+// bgProc is a background process a script started (a daemon, a server).
+type bgProc struct {
+	cmd    *exec.Cmd
+	exited chan error
+	log    string
+}
+
+// running background processes, by script work dir and name.
 var (
-	daemonsMu sync.Mutex
-	daemons   = map[string]*exec.Cmd{}
+	bgMu    sync.Mutex
+	bgProcs = map[string]*bgProc{}
 )
 
-// cmdDaemon: daemon start | stop | kill | hup — starts `bootagent run` in the
-// background with its log in $WORK/daemon.log and waits until its control
+// cmdDaemon: daemon start|stop|kill|hup [NAME] — runs `bootagent run` in
+// the background (config $BOOTAGENT_CONFIG, or $WORK/NAME.yaml for a named
+// one, log $WORK/daemon.log or $WORK/NAME.log) and waits until its control
 // socket answers; stop sends SIGTERM and waits for a clean exit; kill sends
 // SIGKILL; hup sends SIGHUP.
 func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: daemon start|stop|kill|hup")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: daemon start|stop|kill|hup [NAME]")
 	}
-	work := ts.Getenv("WORK")
-	daemonsMu.Lock()
-	cmd := daemons[work]
-	daemonsMu.Unlock()
-	switch args[0] {
-	case "start":
-		if cmd != nil {
-			ts.Fatalf("daemon already started")
-		}
-		startDaemon(ts, work)
-	case "stop", "kill", "hup":
-		if cmd == nil {
-			ts.Fatalf("no daemon started")
-		}
-		sig := map[string]syscall.Signal{"stop": syscall.SIGTERM, "kill": syscall.SIGKILL, "hup": syscall.SIGHUP}[args[0]]
-		ts.Check(cmd.Process.Signal(sig))
-		if sig == syscall.SIGHUP {
-			return
-		}
-		err := waitExit(cmd, deadline())
-		daemonsMu.Lock()
-		delete(daemons, work)
-		daemonsMu.Unlock()
-		if sig == syscall.SIGTERM && err != nil {
-			ts.Fatalf("daemon did not exit cleanly after SIGTERM: %v", err)
-		}
-		// A race-enabled daemon reports races in its log; a SIGKILLed one
-		// has no exit code to tell.
-		if log, _ := os.ReadFile(filepath.Join(work, "daemon.log")); bytes.Contains(log, []byte("WARNING: DATA RACE")) {
-			ts.Fatalf("the daemon reported a data race (see daemon.log)")
-		}
-	default:
-		ts.Fatalf("usage: daemon start|stop|kill|hup")
+	name, cfgPath, logName := "daemon", ts.Getenv("BOOTAGENT_CONFIG"), "daemon.log"
+	if len(args) == 2 {
+		name, cfgPath, logName = args[1], ts.MkAbs(args[1]+".yaml"), args[1]+".log"
 	}
+	if args[0] != "start" {
+		signalBg(ts, name, args[0])
+		return
+	}
+	cfg, err := desired.LoadConfig(cfgPath)
+	ts.Check(err)
+	client := api.NewControlClient(cfg.SocketPath())
+	startBg(ts, name, logName, []string{"bootagent", "run", "--config", cfgPath}, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := client.Status(ctx)
+		return err == nil
+	})
 }
 
-func startDaemon(ts *testscript.TestScript, work string) {
-	bin, err := exec.LookPath("bootagent")
-	if bin == "" {
-		// The script's PATH holds the bootagent command; ours may not.
-		for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
-			if p := filepath.Join(dir, "bootagent"); fileExists(p) {
-				bin, err = p, nil
-				break
-			}
-		}
+// cmdBootserverd: bootserverd start|stop|kill — runs `bootserver serve` on
+// 127.0.0.1 with its database in $WORK/bootserver.db and log in
+// $WORK/bootserver.log; a restart keeps the port. Sets $BOOTSERVER_URL,
+// which the bootserver admin commands use.
+func cmdBootserverd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: bootserverd start|stop|kill")
 	}
-	ts.Check(err)
-	logf, err := os.OpenFile(filepath.Join(work, "daemon.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if args[0] != "start" {
+		signalBg(ts, "bootserver", args[0])
+		return
+	}
+	work := ts.Getenv("WORK")
+	addrFile := filepath.Join(work, "bootserver.addr")
+	listen := "127.0.0.1:0"
+	if b, err := os.ReadFile(addrFile); err == nil {
+		listen = strings.TrimSpace(string(b))
+	}
+	os.Remove(addrFile)
+	startBg(ts, "bootserver", "bootserver.log", []string{"bootserver", "serve", "--listen", listen,
+		"--db", filepath.Join(work, "bootserver.db"), "--addr-file", addrFile}, func() bool {
+		b, err := os.ReadFile(addrFile)
+		if err != nil || len(bytes.TrimSpace(b)) == 0 {
+			return false
+		}
+		resp, err := http.Get("http://" + strings.TrimSpace(string(b)) + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		ts.Setenv("BOOTSERVER_URL", "http://"+strings.TrimSpace(string(b)))
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// startBg starts argv (argv[0] found in the script's PATH) in the
+// background and waits until ready says so.
+func startBg(ts *testscript.TestScript, name, logName string, argv []string, ready func() bool) {
+	work := ts.Getenv("WORK")
+	key := work + "/" + name
+	bgMu.Lock()
+	_, running := bgProcs[key]
+	bgMu.Unlock()
+	if running {
+		ts.Fatalf("%s already started", name)
+	}
+	bin := lookScriptPath(ts, argv[0])
+	logPath := filepath.Join(work, logName)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	ts.Check(err)
 	defer logf.Close()
-	cfgPath := ts.Getenv("BOOTAGENT_CONFIG")
-	cmd := exec.Command(bin, "run", "--config", cfgPath)
+	cmd := exec.Command(bin, argv[1:]...)
 	cmd.Dir = work
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = scriptEnv(ts)
 	ts.Check(cmd.Start())
-	daemonsMu.Lock()
-	daemons[work] = cmd
-	daemonsMu.Unlock()
-
-	cfg, err := desired.LoadConfig(cfgPath)
-	ts.Check(err)
-	client := api.NewControlClient(cfg.SocketPath())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	p := &bgProc{cmd: cmd, exited: make(chan error, 1), log: logPath}
+	go func() { p.exited <- cmd.Wait() }()
+	bgMu.Lock()
+	bgProcs[key] = p
+	bgMu.Unlock()
 	end := time.Now().Add(deadline())
 	for time.Now().Before(end) {
 		select {
-		case err := <-exited:
-			daemonsMu.Lock()
-			delete(daemons, work)
-			daemonsMu.Unlock()
-			log, _ := os.ReadFile(filepath.Join(work, "daemon.log"))
-			ts.Fatalf("daemon exited at start (%v):\n%s", err, log)
+		case err := <-p.exited:
+			bgMu.Lock()
+			delete(bgProcs, key)
+			bgMu.Unlock()
+			log, _ := os.ReadFile(logPath)
+			ts.Fatalf("%s exited at start (%v):\n%s", name, err, log)
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := client.Status(ctx)
-		cancel()
-		if err == nil {
-			// Wait is already running in the goroutine: hand its result over.
-			waiters.Store(cmd, exited)
+		if ready() {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	ts.Fatalf("daemon's control socket did not answer within %v", deadline())
+	ts.Fatalf("%s not ready within %v", name, deadline())
 }
 
-// waiters holds, per started daemon, the channel its Wait result arrives on.
-var waiters sync.Map
+// signalBg sends stop (SIGTERM, then waits for a clean exit), kill
+// (SIGKILL) or hup (SIGHUP) to a background process.
+func signalBg(ts *testscript.TestScript, name, what string) {
+	key := ts.Getenv("WORK") + "/" + name
+	bgMu.Lock()
+	p := bgProcs[key]
+	bgMu.Unlock()
+	if p == nil {
+		ts.Fatalf("%s is not running", name)
+	}
+	sig, ok := map[string]syscall.Signal{"stop": syscall.SIGTERM, "kill": syscall.SIGKILL, "hup": syscall.SIGHUP}[what]
+	if !ok {
+		ts.Fatalf("unknown action %q (want stop, kill or hup)", what)
+	}
+	ts.Check(p.cmd.Process.Signal(sig))
+	if sig == syscall.SIGHUP {
+		return
+	}
+	err := p.wait(deadline())
+	bgMu.Lock()
+	delete(bgProcs, key)
+	bgMu.Unlock()
+	if sig == syscall.SIGTERM && err != nil {
+		ts.Fatalf("%s did not exit cleanly after SIGTERM: %v", name, err)
+	}
+	// A race-enabled binary reports races in its log; a SIGKILLed one has
+	// no exit code to tell.
+	if log, _ := os.ReadFile(p.log); bytes.Contains(log, []byte("WARNING: DATA RACE")) {
+		ts.Fatalf("%s reported a data race (see %s)", name, filepath.Base(p.log))
+	}
+}
 
-func waitExit(cmd *exec.Cmd, d time.Duration) error {
-	ch, _ := waiters.Load(cmd)
+func (p *bgProc) wait(d time.Duration) error {
 	select {
-	case err := <-ch.(chan error):
+	case err := <-p.exited:
 		return err
 	case <-time.After(d):
-		syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
 		return fmt.Errorf("still running after %v (SIGKILLed)", d)
 	}
 }
 
-// stopAllDaemons ends a script's daemon if the script left one running (it
-// failed half-way): SIGTERM so that its sub-agents are stopped too.
+// stopAllDaemons ends what a script left running (it failed half-way):
+// SIGTERM, so that daemons stop their sub-agents too.
 func stopAllDaemons(env *testscript.Env) {
-	daemonsMu.Lock()
-	cmd := daemons[env.WorkDir]
-	delete(daemons, env.WorkDir)
-	daemonsMu.Unlock()
-	if cmd != nil {
-		cmd.Process.Signal(syscall.SIGTERM)
-		waitExit(cmd, 30*time.Second)
+	prefix := env.WorkDir + "/"
+	bgMu.Lock()
+	var left []*bgProc
+	for key, p := range bgProcs {
+		if strings.HasPrefix(key, prefix) {
+			left = append(left, p)
+			delete(bgProcs, key)
+		}
 	}
+	bgMu.Unlock()
+	for _, p := range left {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.wait(30 * time.Second)
+	}
+}
+
+func lookScriptPath(ts *testscript.TestScript, name string) string {
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	ts.Fatalf("%s not found in the script's PATH", name)
+	return ""
 }
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "BOOTAGENT_CONFIG", "BOOTAGENT_DEBUG"} {
+	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "BOOTAGENT_CONFIG", "BOOTAGENT_DEBUG", "BOOTSERVER_URL"} {
 		if v := ts.Getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bootagent/bootagent/cmd/bootagent/cli"
+	servercli "github.com/bootagent/bootagent/cmd/bootserver/cli"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -12,7 +13,8 @@ import (
 // binary itself, run as the real CLI.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"bootagent": func() { os.Exit(cli.Main(os.Args[1:])) },
+		"bootagent":  func() { os.Exit(cli.Main(os.Args[1:])) },
+		"bootserver": func() { os.Exit(servercli.Main(os.Args[1:])) },
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,6 +26,7 @@ import (
 //	waitfor file PATH [REGEX]        the file exists (and its content matches)
 //	waitfor pidgone PIDFILE          the process whose pid is in PIDFILE no longer exists
 //	waitfor daemonlog REGEX          $WORK/daemon.log matches
+//	waitfor run REGEX PROG ARGS...   PROG's stdout matches (PROG from the script's PATH)
 //	waitfor emptydir DIR             DIR holds no files (an outbox drained)
 //	waitfor nodaemon                 nothing answers on the control socket
 func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
@@ -129,6 +131,21 @@ func condition(ts *testscript.TestScript, args []string) func() (bool, string) {
 		return func() (bool, string) {
 			b, _ := os.ReadFile(path)
 			return match(string(b)), "daemon.log does not match"
+		}
+	case "run":
+		if len(args) < 3 {
+			ts.Fatalf("usage: waitfor run REGEX PROG [ARGS...]")
+		}
+		match := matcher(ts, args[1])
+		bin := lookScriptPath(ts, args[2])
+		return func() (bool, string) {
+			cmd := exec.Command(bin, args[3:]...)
+			cmd.Dir, cmd.Env = ts.Getenv("WORK"), scriptEnv(ts)
+			out, err := cmd.Output()
+			if err != nil {
+				return false, fmt.Sprintf("%v: %s", err, out)
+			}
+			return match(string(out)), string(out)
 		}
 	case "emptydir":
 		need(2)
