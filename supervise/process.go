@@ -153,11 +153,11 @@ func (p *Process) KillGroupLeftovers() { _ = p.SignalGroup(syscall.SIGKILL) }
 
 // waitGroupGone waits, after the leader exited, for the rest of the group to
 // follow the SIGTERM, until deadline. The kernel offers no event for "group
-// empty", so this polls kill(-pgid, 0) — only while a stop is under way.
+// empty", so this polls — only while a stop is under way.
 func (p *Process) waitGroupGone(deadline <-chan time.Time) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for syscall.Kill(-p.Pid, 0) == nil {
+	for groupAlive(p.Pid) {
 		select {
 		case <-deadline:
 			return

@@ -74,7 +74,7 @@ func TestStopKillsWholeGroup(t *testing.T) {
 	p, _ := startSh(t, `sleep 300 & echo $! > `+pidfile+`; wait`)
 	child := waitPidfile(t, pidfile)
 	p.Stop(5 * time.Second)
-	if err := syscall.Kill(child, 0); !errors.Is(err, syscall.ESRCH) {
+	if processLive(child) {
 		t.Fatalf("grandchild %d still alive after Stop", child)
 	}
 }
@@ -199,4 +199,38 @@ func waitPidfile(t *testing.T, path string) int {
 	}
 	t.Fatalf("no pid in %s", path)
 	return 0
+}
+
+// A group whose members all die on SIGTERM is stopped at once, even when a
+// member is left a zombie (its parent died first; init reaps it later):
+// Stop must not wait out the grace period for it.
+func TestStopDoesNotWaitForZombies(t *testing.T) {
+	dir := t.TempDir()
+	pidfile := filepath.Join(dir, "child")
+	p, _ := startSh(t, `sleep 300 & echo $! > `+pidfile+`; while :; do sleep 1; done`)
+	waitPidfile(t, pidfile)
+	done := make(chan struct{})
+	go func() { p.Stop(time.Minute); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Stop waited for the grace period although the whole group died on SIGTERM")
+	}
+}
+
+func TestGroupAliveIgnoresOtherGroups(t *testing.T) {
+	p, _ := startSh(t, `sleep 300`)
+	if !groupAlive(p.Pid) {
+		t.Fatal("a running group is not alive")
+	}
+	if groupAlive(1 << 22) { // no such pgid
+		t.Fatal("a pgid no process has is alive")
+	}
+}
+
+// processLive: the pid exists and is not a zombie (an orphan's zombie waits
+// for init to reap it, which on some machines takes a while).
+func processLive(pid int) bool {
+	st, err := readProcStat(pid)
+	return err == nil && st.state != 'Z'
 }
