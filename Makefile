@@ -9,13 +9,14 @@ all: build
 
 build:
 	$(GO) build -o $(BIN)/bootagent ./cmd/bootagent
+	$(GO) build -o $(BIN)/bootserver ./cmd/bootserver
+	$(GO) build -o $(BIN)/bootload ./cmd/bootload
 
-# Runs the daemon in the foreground on the examples: state under .run/
-# (git-ignored), desired files from examples/agents.d. Ctrl-C stops it and
-# its sub-agents.
+# Runs bootserver and bootagent together in the foreground on the examples:
+# state under .run/ (git-ignored), desired files from examples/agents.d.
+# Ctrl-C stops both and the sub-agents.
 run: build
-	@mkdir -p $(RUNDIR)
-	./$(BIN)/bootagent run --config examples/bootagent.yaml
+	./scripts/run.sh
 
 # Every test: unit tests and the testscript scenarios, with the race detector.
 test: lint
@@ -24,7 +25,9 @@ test: lint
 # Go benchmarks plus whole-process measurements; each figure on its own line.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./reconcile/
+	$(GO) test -run '^$$' -bench Start -benchtime 200x ./supervise/
 	./scripts/bench.sh
+	./scripts/bench-server.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

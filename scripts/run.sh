@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make run: bootserver and bootagent together in the foreground, state in
+# .run/ (git-ignored). Ctrl-C stops both (and the demo sub-agents).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .run
+
+# The demo package a bootserver job can install (README: server-driven use).
+tar -C examples/demo-package -czf .run/demo-1.0.tar.gz agent.yaml run.sh
+echo "SHA256:$(sha256sum .run/demo-1.0.tar.gz | cut -d' ' -f1)" > .run/demo-1.0.tar.gz.sha256
+
+bin/bootserver serve --listen 127.0.0.1:8600 --db .run/bootserver.db 2>> .run/bootserver.log &
+server=$!
+trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  if bin/bootserver --server http://127.0.0.1:8600 hosts >/dev/null 2>&1; then break; fi
+  if ! kill -0 $server 2>/dev/null; then
+    echo "bootserver did not start; see .run/bootserver.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+
+cat <<MSG
+bootserver listening on http://127.0.0.1:8600 (log: .run/bootserver.log)
+bootagent starting with examples/bootagent.yaml (Ctrl-C stops both)
+From another terminal:
+  bin/bootagent status --config examples/bootagent.yaml
+  bin/bootserver hosts
+  bin/bootserver job add --host $(hostname) --action install --name demo \\
+      --url file://$PWD/.run/demo-1.0.tar.gz --checksum $(cat .run/demo-1.0.tar.gz.sha256)
+  bin/bootserver jobs
+MSG
+bin/bootagent run --config examples/bootagent.yaml
