@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootagent/bootagent/atomicfile"
 	"github.com/bootagent/bootagent/desired"
 )
 
@@ -44,7 +45,7 @@ func (s Records) Save(r Record) error {
 	if err != nil {
 		return fmt.Errorf("record %s: %w", r.Name, err)
 	}
-	return writeFileAtomic(filepath.Join(s.Dir, r.Name+".json"), b)
+	return atomicfile.WriteFile(filepath.Join(s.Dir, r.Name+".json"), b, 0o644)
 }
 
 // Remove deletes name's record; a missing one is fine.
@@ -91,32 +92,4 @@ func (s Records) Load() ([]Record, []error) {
 		out = append(out, r)
 	}
 	return out, errs
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

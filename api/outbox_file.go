@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bootagent/bootagent/atomicfile"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -11,60 +12,18 @@ import (
 	"strings"
 )
 
-// Crash-safe files, shared by the outbox, the job ledger and the identity
-// files. A file is written under a temporary name, fsynced, renamed into
-// place and its directory fsynced: after a crash at any instant the final
-// name holds either the old content or the complete new one, never a torn
-// mix, and a file reported written survives power loss.
+// Crash-safe files (package atomicfile), shared by the outbox, the job
+// ledger and the identity files.
 
 // atomicTempPrefix marks files being written; whatever carries it at start-up
 // was interrupted by a crash and is removed.
-const atomicTempPrefix = ".tmp-"
+const atomicTempPrefix = atomicfile.TempPrefix
 
-// writeFileAtomic replaces path with data, durably.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, atomicTempPrefix+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
-	}
-	return syncDir(dir)
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return atomicfile.WriteFile(path, data, perm)
 }
 
-// syncDir makes a rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }
 
 // removeTemps deletes files left by writes a crash interrupted.
 func removeTemps(dir string) error {

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/atomicfile"
 )
 
 // ServerSource turns control-server jobs into desired docs (Source
@@ -153,36 +154,8 @@ func (s *ServerSource) persist() error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(s.path, b); err != nil {
+	if err := atomicfile.WriteFile(s.path, b, 0o644); err != nil {
 		return fmt.Errorf("server desired state %s: %w", s.path, err)
 	}
 	return nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
