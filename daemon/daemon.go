@@ -157,6 +157,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	dir := d.cfg.DesiredDir
 	d.mu.Unlock()
 	fileSrc, cancelFile := runSource(dir)
+	go releaseIdleMemory(srcCtx)
 	// The server's last word (persisted) is known at once, server or not.
 	d.serverChanged()
 	if len(d.client.Servers()) > 0 {
