@@ -12,18 +12,24 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	ftpserver "goftp.io/server/v2"
 	ftpfile "goftp.io/server/v2/driver/file"
 )
 
-// cmdMkpkg: mkpkg OUT.tar.gz DIR VAR — packs DIR's files (modes kept; chmod
-// scripts first) as a tar.gz with DIR as its root, prints its checksum and
-// sets $VAR to it ("SHA256:<hex>").
+// cmdMkpkg: mkpkg OUT.tar.gz DIR VAR [PREFIX] — packs DIR's files (modes
+// kept; chmod scripts first) as a tar.gz with DIR as its root, prints its
+// checksum and sets $VAR to it ("SHA256:<hex>"). PREFIX, if given, is put
+// before every entry name (e.g. "../" for a hostile archive).
 func cmdMkpkg(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 3 {
-		ts.Fatalf("usage: mkpkg OUT.tar.gz DIR VAR")
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: mkpkg OUT.tar.gz DIR VAR [PREFIX]")
+	}
+	prefix := ""
+	if len(args) == 4 {
+		prefix = args[3]
 	}
 	out, dir := ts.MkAbs(args[0]), ts.MkAbs(args[1])
 	ts.Check(os.MkdirAll(filepath.Dir(out), 0o755))
@@ -45,7 +51,7 @@ func cmdMkpkg(ts *testscript.TestScript, neg bool, args []string) {
 		hdr, err := tar.FileInfoHeader(fi, "")
 		ts.Check(err)
 		rel, _ := filepath.Rel(dir, p)
-		hdr.Name = filepath.ToSlash(rel)
+		hdr.Name = prefix + filepath.ToSlash(rel)
 		if fi.IsDir() {
 			hdr.Name += "/"
 		}
@@ -89,19 +95,26 @@ func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdPkgserve: pkgserve DIR VAR — serves DIR over HTTP on 127.0.0.1 for
 // the rest of the script, sets $VAR to its base URL and appends every
-// request ("GET /path") to $WORK/pkgserve.log.
+// request ("GET /path") to $WORK/pkgserve.log. While DIR/.hold exists, a
+// download stops after half the file until .hold is removed (or the client
+// goes away): a download in progress, on demand.
 func cmdPkgserve(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: pkgserve DIR VAR")
 	}
 	logPath := filepath.Join(ts.Getenv("WORK"), "pkgserve.log")
-	files := http.FileServer(http.Dir(ts.MkAbs(args[0])))
+	root := ts.MkAbs(args[0])
+	files := http.FileServer(http.Dir(root))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			fmt.Fprintf(f, "%s %s\n", r.Method, r.URL.Path)
 			f.Close()
+		}
+		if _, err := os.Stat(filepath.Join(root, ".hold")); err == nil {
+			serveHeld(w, r, root)
+			return
 		}
 		files.ServeHTTP(w, r)
 	})}
@@ -131,4 +144,30 @@ func cmdFtpserve(ts *testscript.TestScript, neg bool, args []string) {
 	go srv.Serve(ln)
 	ts.Defer(func() { srv.Shutdown() })
 	ts.Setenv(args[1], "ftp://u:p@"+ln.Addr().String())
+}
+
+// serveHeld sends the first half of the file, then waits until DIR/.hold is
+// gone (sending the rest) or the client leaves.
+func serveHeld(w http.ResponseWriter, r *http.Request, root string) {
+	b, err := os.ReadFile(filepath.Join(root, filepath.Clean("/"+r.URL.Path)))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	w.Write(b[:len(b)/2])
+	w.(http.Flusher).Flush()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := os.Stat(filepath.Join(root, ".hold")); err != nil {
+			w.Write(b[len(b)/2:])
+			return
+		}
+	}
 }
