@@ -250,7 +250,7 @@ func (d *Daemon) Reload() {
 			}
 			d.cfg = cfg
 			d.mu.Unlock()
-			d.rec.SetOptions(cfg.Restart, cfg.StopGrace.D())
+			d.rec.SetOptions(cfg.Restart, cfg.StopGrace.D(), cfg.UpgradeHealthWindow.D())
 			d.log.Info("configuration reloaded", "config", path)
 		}
 	}

@@ -27,6 +27,7 @@ type jobs struct {
 	pending map[string]reconcile.PendingJob // by job id
 	latest  map[string]api.JobState         // by agent: its latest job, for status
 	recheck *time.Timer
+	next    time.Time // when recheck fires; zero when idle
 }
 
 func newJobs(d *Daemon, ledger *api.JobLedger, results *api.Outbox[api.JobResult], server *desired.ServerSource) *jobs {
@@ -115,7 +116,9 @@ func (j *jobs) run(job api.Job) {
 	j.latest[job.Name] = api.JobState{ID: job.ID, Action: job.Action, State: reconcile.JobPending}
 	j.mu.Unlock()
 	j.d.serverChanged()
-	if job.Action == api.ActionRestart {
+	// restart, and start of an agent that gave up (fatal: its doc did not
+	// change, so nothing else would make it run again), clear fatal.
+	if job.Action == api.ActionRestart || (job.Action == api.ActionStart && j.gaveUp(job.Name)) {
 		if err := j.d.rec.Restart(job.Name); err != nil {
 			j.finish(job.ID, job.Action, job.Name, 1, err.Error())
 			return
@@ -170,13 +173,31 @@ func (j *jobs) judge(name string) {
 		}
 		j.mu.Unlock()
 		if !v.RecheckAt.IsZero() {
-			j.recheck.Reset(time.Until(v.RecheckAt) + 10*time.Millisecond)
+			j.recheckAt(v.RecheckAt)
 		}
 	}
 }
 
+// recheckAt makes judgeAll run at t, unless it already runs sooner.
+func (j *jobs) recheckAt(t time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.next.IsZero() && j.next.After(time.Now()) && !j.next.After(t) {
+		return
+	}
+	j.next = t
+	j.recheck.Reset(time.Until(t) + 10*time.Millisecond)
+}
+
+// gaveUp reports whether name is fatal.
+func (j *jobs) gaveUp(name string) bool {
+	a, ok := j.d.rec.Agent(name)
+	return ok && a.Status == actual.Fatal
+}
+
 func (j *jobs) judgeAll() {
 	j.mu.Lock()
+	j.next = time.Time{}
 	names := map[string]bool{}
 	for _, pj := range j.pending {
 		names[pj.Name] = true

@@ -61,6 +61,8 @@ func Judge(j PendingJob, obs *actual.Agent, startup time.Duration, now time.Time
 		return pending
 	}
 	switch {
+	case obs.RestartRequested:
+		return pending // a restart is about to happen: judge what follows it
 	case obs.BadHash != "" && obs.BadHash == j.DesiredHash:
 		return Verdict{State: JobFailed, Errcode: 1, Message: obs.Message}
 	case obs.Status == actual.Fatal && obs.BlockedHash == j.DesiredHash:

@@ -47,6 +47,9 @@ func TestJudge(t *testing.T) {
 		{"fatal for another doc does not fail this job", job("start", "H"), running(func(a *actual.Agent) {
 			a.Pid, a.Status, a.BlockedHash = 0, actual.Fatal, "OTHER"
 		}), JobPending, 0, "", time.Time{}},
+		{"restart of a fatal agent: pending until it happened", job("restart", "H"), running(func(a *actual.Agent) {
+			a.Pid, a.Status, a.BlockedHash, a.RestartRequested = 0, actual.Fatal, "H", true
+		}), JobPending, 0, "", time.Time{}},
 		{"restart: process from before the job", job("restart", "H"), running(func(a *actual.Agent) { a.StartedAt = since.Add(-time.Second) }), JobPending, 0, "", time.Time{}},
 		{"restart: new process past start-up", job("restart", "H"), running(), JobDone, 0, "version 2.0 running (pid 7) for 30s", time.Time{}},
 		{"stop: stopped", job("stop", "S"), &actual.Agent{Name: "a", Status: actual.Stopped, AppliedHash: "S"}, JobDone, 0, "stopped", time.Time{}},

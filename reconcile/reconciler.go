@@ -100,12 +100,12 @@ func (r *Reconciler) SetDesired(set desired.Set) {
 	}
 }
 
-// SetOptions changes the default policy and stop grace (configuration
-// reload); running agents keep running.
-func (r *Reconciler) SetOptions(policy desired.RestartPolicy, grace time.Duration) {
+// SetOptions changes the default policy, stop grace and upgrade health
+// window (configuration reload); running agents keep running.
+func (r *Reconciler) SetOptions(policy desired.RestartPolicy, grace, health time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.opts.Policy, r.opts.StopGrace = policy, grace
+	r.opts.Policy, r.opts.StopGrace, r.opts.HealthWindow = policy, grace, health
 }
 
 // Restart asks for an agent to be restarted now, clearing a fatal state.

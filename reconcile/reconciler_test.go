@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,7 +27,7 @@ func newTestReconciler(t *testing.T) *Reconciler {
 
 func waitAgent(t *testing.T, r *Reconciler, name string, ok func(actual.Agent) bool) actual.Agent {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testDeadline())
 	var last actual.Agent
 	for time.Now().Before(deadline) {
 		for _, a := range r.Agents() {
@@ -71,7 +72,7 @@ func TestRemoveStopsAndForgets(t *testing.T) {
 	r.SetDesired(set(desired.Doc{Name: "a", Command: []string{"sleep", "300"}}))
 	a := waitAgent(t, r, "a", actual.Agent.Running)
 	r.SetDesired(set())
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testDeadline())
 	for len(r.Agents()) > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -128,4 +129,14 @@ func TestStartFailureBacksOffThenFatal(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.opts.StateDir, "agents", "a")); err != nil {
 		t.Fatalf("working dir not created: %v", err)
 	}
+}
+
+// testDeadline bounds every wait: generous (it only matters when a test is
+// failing anyway), times $BOOTAGENT_TEST_SCALE on slow machines.
+func testDeadline() time.Duration {
+	d := 30 * time.Second
+	if f, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_SCALE"), 64); err == nil && f > 0 {
+		d = time.Duration(float64(d) * f)
+	}
+	return d
 }
