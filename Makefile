@@ -31,7 +31,11 @@ test: lint
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./reconcile/
 	$(GO) test -run '^$$' -bench Start -benchtime 200x ./supervise/
+	$(GO) test -run '^$$' -bench FetchInstall -benchtime 3x ./fetch/
+	$(GO) test -run '^$$' -bench FetchReapply -benchtime 200x ./fetch/
+	$(GO) test -run '^$$' -bench Outbox -benchtime 1x ./api/
 	./scripts/bench.sh
+	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
 
 lint:

@@ -8,11 +8,14 @@
 # with '#'. Steps, all on one daemon (the later ones run beside the 100 idle
 # agents, as on a real host):
 #   1. idle:    100 agents running `sleep 1000`; daemon CPU over 60 s, RSS, threads
-#   2. drop:    desired file moved into desired_dir -> agent process running, 30 times
-#   3. restart: crash -> next process with restart delay 0, ~50 restarts
+#   2. adopt:   SIGKILL the daemon, start it again: time until status shows
+#               the 100 agents running, and that they kept their pids, 5 times
+#   3. drop:    desired file moved into desired_dir -> agent process running, 30 times
+#   4. restart: crash -> next process with restart delay 0, ~50 restarts
 # A failed step (daemon died, deadline passed) prints an error naming the
 # step, the daemon log's last lines, and exits non-zero. Everything lives in
 # a mktemp dir removed on exit; the daemon always gets SIGTERM on exit.
+# The plumbing shared with bench-server-idle.sh is in bench-lib.sh.
 set -euo pipefail
 export LC_ALL=C # $EPOCHREALTIME and awk must agree on '.' as decimal point
 
@@ -21,6 +24,7 @@ BIN=${BOOTAGENT_BIN:-$ROOT/bin/bootagent}
 
 IDLE_AGENTS=100
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-60} # shorter only to try the script out
+ADOPTS=5 # SIGKILL + restart rounds
 DROPS=30
 RESTARTS=50
 
@@ -33,93 +37,11 @@ LOG=$WORK/daemon.log
 # A cgroup parent of our own: never touch the cgroups of a daemon someone
 # else runs on this host (tests run concurrently).
 CGROUP_PARENT=bootagent-bench-$$
-DAEMON_PID=""
-STEP=setup
-SNOOZE_FD=""
 
-# --- plumbing -------------------------------------------------------------
+# shellcheck source=bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
 
-# fail names the step, shows why the daemon may have given up, and exits.
-fail() {
-	echo "bench: FAILED in step '$STEP': $*" >&2
-	if [[ -s $LOG ]]; then
-		echo "bench: last lines of the daemon log ($LOG):" >&2
-		tail -n 25 "$LOG" | sed 's/^/  | /' >&2
-	fi
-	exit 1
-}
-
-# The poll loops below fork nothing (builtins only): the latency steps poll
-# every few ms, and hundreds of forks a second would steal CPU from the
-# daemon being measured on a small machine.
-
-# snooze SECONDS sleeps: a read on a FIFO nobody writes times out.
-snooze() { read -r -t "$1" -u "$SNOOZE_FD" _ || true; }
-
-# daemon_alive: the process exists and is not a zombie. The state is the
-# field after the last ')' (the command name may hold spaces).
-daemon_alive() {
-	[[ -n $DAEMON_PID ]] || return 1
-	local line
-	read -r line 2>/dev/null <"/proc/$DAEMON_PID/stat" || return 1
-	line=${line##*) }
-	[[ ${line%% *} != Z ]]
-}
-
-# wait_until TIMEOUT_S INTERVAL_S WHAT CMD...: polls CMD until it succeeds;
-# fails the step if the daemon dies or TIMEOUT_S (whole seconds) passes.
-wait_until() {
-	local timeout=$1 interval=$2 what=$3
-	shift 3
-	local deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
-	until "$@"; do
-		daemon_alive || fail "daemon exited while waiting for $what"
-		((${EPOCHREALTIME/./} <= deadline)) || fail "not true after ${timeout}s: $what"
-		snooze "$interval"
-	done
-}
-
-start_daemon() {
-	"$BIN" run --config "$CFG" >>"$LOG" 2>&1 &
-	DAEMON_PID=$!
-}
-
-# stop_daemon: SIGTERM (the daemon then stops its agents), SIGKILL after 30 s.
-stop_daemon() {
-	[[ -n $DAEMON_PID ]] || return 0
-	kill -TERM "$DAEMON_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 300; i++)); do
-		daemon_alive || break
-		snooze 0.1
-	done
-	if daemon_alive; then
-		echo "bench: daemon still running 30 s after SIGTERM, sending SIGKILL" >&2
-		kill -KILL "$DAEMON_PID" 2>/dev/null || true
-	fi
-	local rc=0
-	wait "$DAEMON_PID" 2>/dev/null || rc=$?
-	DAEMON_PID=""
-	return "$rc"
-}
-
-# kill_leftover_agents: if the daemon could not stop its agents (it was
-# SIGKILLed or crashed), end them by pid: they are the processes whose
-# working dir is one of our agent dirs.
-kill_leftover_agents() {
-	local p cwd
-	for p in /proc/[0-9]*; do
-		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-		if [[ $cwd == "$STATE/agents/"* ]]; then
-			kill -KILL "${p#/proc/}" 2>/dev/null || true
-		fi
-	done
-	# Empty cgroup dirs the daemon may have left under our own parent.
-	local d
-	for d in /sys/fs/cgroup/"$CGROUP_PARENT" /sys/fs/cgroup/*/"$CGROUP_PARENT"; do
-		[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	done
-}
+# --- plumbing (the rest is in bench-lib.sh) ---------------------------------
 
 cleanup() {
 	local rc=$?
@@ -135,14 +57,6 @@ trap cleanup EXIT
 trap 'echo "bench: interrupted in step $STEP" >&2; exit 130' INT
 trap 'echo "bench: terminated in step $STEP" >&2; exit 143' TERM
 
-# status_json prints the daemon's status document (fails if none answers).
-status_json() { "$BIN" status --json --config "$CFG" 2>/dev/null; }
-
-# running_count prints how many agents status shows as running.
-running_count() { status_json | awk '{n += gsub(/"status": *"running"/, "")} END {print n + 0}'; }
-
-has_running() { [[ $(running_count) -ge $1 ]]; }
-
 # has_lines FILE N: FILE exists and has at least N lines (mapfile: no fork).
 has_lines() {
 	[[ -f $1 ]] || return 1
@@ -150,13 +64,6 @@ has_lines() {
 	mapfile -t l <"$1"
 	((${#l[@]} >= $2))
 }
-
-# proc_ticks PID: utime+stime of the process (not of its waited children).
-# The fields are counted after the last ')' because comm may hold spaces.
-proc_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
-
-# proc_status PID KEY: the number after "KEY:" in /proc/PID/status.
-proc_status() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 # drop_desired NAME: moves $STAGING/NAME.yaml into desired_dir atomically
 # (the daemon never sees a half-written file).
@@ -181,8 +88,7 @@ stats() {
 setup() {
 	[[ -x $BIN ]] || fail "no binary at $BIN: run 'make build' first"
 	mkdir -p "$DESIRED" "$STAGING"
-	mkfifo "$WORK/snooze"
-	exec {SNOOZE_FD}<>"$WORK/snooze"
+	open_snooze
 	# Relative paths resolve against the config file's dir. Step 3 sets its
 	# own restart policy in its desired file.
 	cat >"$CFG" <<-EOF
@@ -194,43 +100,17 @@ setup() {
 	EOF
 }
 
-header() {
-	local cpu
-	cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
-	echo "# bootagent whole-process benchmarks: $("$BIN" version 2>/dev/null || echo '?')"
-	# cgroup v1 hosts start agents through a re-exec helper and pay for
-	# moving it into the agent's cgroup: it matters for the latencies.
-	local cg=v1
-	[[ $(stat -fc %T /sys/fs/cgroup 2>/dev/null) == cgroup2fs ]] && cg=v2
-	echo "# host: nproc=$(nproc), kernel $(uname -r), cgroup $cg, cpu: ${cpu:-unknown}"
-	loadavg start
-}
-
-# loadavg WHEN: other work on the host skews every figure; say how much.
-loadavg() { echo "# load average (1/5/15 min) at $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+header() { host_header "bootagent whole-process benchmarks"; }
 
 # --- step 1: idle daemon with 100 agents ----------------------------------
 
 bench_idle() {
 	STEP="idle ($IDLE_AGENTS agents)"
-	local i name
-	for ((i = 1; i <= IDLE_AGENTS; i++)); do
-		printf -v name 'idle-%03d' "$i"
-		printf 'name: %s\ncommand: ["sleep", "1000"]\n' "$name" >"$DESIRED/$name.yaml"
-	done
+	write_idle_agents "$IDLE_AGENTS"
 	start_daemon
 	wait_until 60 0.2 "$IDLE_AGENTS agents running in status" has_running "$IDLE_AGENTS"
 
-	# Nothing of ours talks to the daemon during the window: a status call
-	# would be counted as daemon CPU.
-	local clk t0 w0 t1 w1
-	clk=$(getconf CLK_TCK)
-	t0=$(proc_ticks "$DAEMON_PID")
-	w0=$EPOCHREALTIME
-	snooze "$IDLE_SECONDS" # a builtin wait: a TERM to this script is handled at once
-	daemon_alive || fail "daemon exited during the ${IDLE_SECONDS}s idle window"
-	t1=$(proc_ticks "$DAEMON_PID")
-	w1=$EPOCHREALTIME
+	cpu_window "$IDLE_SECONDS" "$DAEMON_PID"
 	local rss_kb anon_kb file_kb threads
 	rss_kb=$(proc_status "$DAEMON_PID" VmRSS)
 	anon_kb=$(proc_status "$DAEMON_PID" RssAnon) # heap, stacks
@@ -238,16 +118,102 @@ bench_idle() {
 	threads=$(proc_status "$DAEMON_PID" Threads)
 	has_running "$IDLE_AGENTS" || fail "fewer than $IDLE_AGENTS agents running after the idle window"
 
-	awk -v d=$((t1 - t0)) -v clk="$clk" -v w0="$w0" -v w1="$w1" -v n="$IDLE_AGENTS" 'BEGIN {
-		printf "idle_cpu_percent_%d_agents: %.3f %%   (target <= 0.5 %%, %d ticks of 1/%d s over %.1f s)\n",
-			n, 100 * d / clk / (w1 - w0), d, clk, w1 - w0 }'
+	printf 'idle_cpu_percent_%d_agents: %s %%   (target <= 0.5 %%, %d ticks of 1/%d s over %.1f s)\n' \
+		"$IDLE_AGENTS" "$(cpu_percent "${CPU_TICKS[0]}")" "${CPU_TICKS[0]}" "$CLK_TCK" "$CPU_WALL"
 	awk -v kb="$rss_kb" -v a="$anon_kb" -v f="$file_kb" -v n="$IDLE_AGENTS" 'BEGIN {
 		printf "idle_rss_mib_%d_agents: %.1f MiB   (target <= 15 MiB; anon %.1f + file-backed %.1f)\n",
 			n, kb / 1024, a / 1024, f / 1024 }'
 	echo "idle_threads_${IDLE_AGENTS}_agents: $threads threads   (should stay small, not grow with agents)"
 }
 
-# --- step 2: file dropped -> process running -------------------------------
+# --- step 2: adoption of running agents at daemon start ----------------------
+
+# The idle agents' "name status pid" lines before the daemon was first
+# killed, and how many of them adopt_once found changed.
+ADOPT_BEFORE=""
+ADOPT_CHANGED=0
+
+# pids_changed TABLE: how many of the agents in ADOPT_BEFORE are missing
+# from the agent_table TABLE or have another pid there.
+pids_changed() {
+	local n=0 name st pid
+	local -A now=()
+	while read -r name st pid; do
+		[[ -n $name ]] && now[$name]=$pid
+	done <<<"$1"
+	while read -r name st pid; do
+		[[ ${now[$name]-} == "$pid" ]] || n=$((n + 1))
+	done <<<"$ADOPT_BEFORE"
+	echo "$n"
+}
+
+# adopt_once: SIGKILL the daemon, check its agents outlived it, start it
+# again and append to $WORK/adopt.times the ms from exec until a status
+# document shows all IDLE_AGENTS running.
+adopt_once() {
+	local name st pid
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true # reaped: its pid no longer counts as alive
+	DAEMON_PID=""
+	while read -r name st pid; do
+		pid_alive "$pid" || fail "agent $name (pid $pid) died with its daemon"
+	done <<<"$ADOPT_BEFORE"
+
+	# Each poll is one `status` call, the only fork (the counting is done
+	# with builtins). A call made before the new daemon listens fails at
+	# once; one made after waits until it serves. The answer reflects some
+	# instant during the call, so the call's end is an upper bound.
+	local pattern='"status": "running"' json rest t0 t_end running
+	local deadline=$((${EPOCHREALTIME/./} + 30 * 1000000))
+	t0=$EPOCHREALTIME
+	start_daemon
+	while :; do
+		json=$(status_json) || json=""
+		t_end=$EPOCHREALTIME
+		rest=${json//"$pattern"/}
+		running=$(((${#json} - ${#rest}) / ${#pattern}))
+		((running >= IDLE_AGENTS)) && break
+		daemon_alive || fail "daemon exited while adopting"
+		((${EPOCHREALTIME/./} <= deadline)) || fail "not all $IDLE_AGENTS agents running 30 s after the restart ($running are)"
+		snooze 0.005
+	done
+	awk -v t0="$t0" -v e="$t_end" 'BEGIN {printf "%.1f\n", (e - t0) * 1000}' >>"$WORK/adopt.times"
+	ADOPT_CHANGED=$(pids_changed "$(agent_table <<<"$json")")
+}
+
+bench_adopt() {
+	STEP="adopt ($IDLE_AGENTS agents after SIGKILL)"
+	local json name st pid n=0 i
+	json=$(status_json) || fail "no status before the kill"
+	ADOPT_BEFORE=$(agent_table <<<"$json")
+	while read -r name st pid; do
+		[[ $st == running && -n $pid ]] || fail "agent $name is $st (pid '$pid') before the kill"
+		n=$((n + 1))
+	done <<<"$ADOPT_BEFORE"
+	((n == IDLE_AGENTS)) || fail "$n agents in status before the kill, want $IDLE_AGENTS"
+
+	: >"$WORK/adopt.times"
+	local changed=0
+	for ((i = 1; i <= ADOPTS; i++)); do
+		adopt_once
+		((ADOPT_CHANGED > changed)) && changed=$ADOPT_CHANGED
+	done
+	# What one status call costs once the daemon has settled, for scale.
+	local t1 t2
+	t1=$EPOCHREALTIME
+	status_json >/dev/null || fail "no status after the adoption"
+	t2=$EPOCHREALTIME
+	sort -n "$WORK/adopt.times" | awk -v n="$IDLE_AGENTS" -v t1="$t1" -v t2="$t2" -v rounds="$(tr '\n' ' ' <"$WORK/adopt.times")" '
+		{ v[NR] = $1 }
+		END {
+			med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			sub(/ $/, "", rounds)
+			printf "adopt_%d_agents_ms: %.1f ms   (target <= 200 ms; median of %d SIGKILL+restart rounds: %s; exec to the end of the first status call showing all %d running; one status call to the settled daemon takes %.1f ms)\n",
+				n, med, NR, rounds, n, (t2 - t1) * 1000 }'
+	echo "adopt_${IDLE_AGENTS}_agents_pids_changed: $changed agents   (of $IDLE_AGENTS, most in any of the $ADOPTS rounds; target 0: adopted, not restarted)"
+}
+
+# --- step 3: file dropped -> process running -------------------------------
 
 bench_file_drop() {
 	STEP="file drop -> running"
@@ -274,7 +240,7 @@ bench_file_drop() {
 	echo "threads_$((IDLE_AGENTS + DROPS))_agents: $(proc_status "$DAEMON_PID" Threads) threads"
 }
 
-# --- step 3: crash -> new process with delay 0 ------------------------------
+# --- step 4: crash -> new process with delay 0 ------------------------------
 
 bench_crash_restart() {
 	STEP="crash -> restart (delay 0)"
@@ -303,8 +269,12 @@ bench_crash_restart() {
 setup
 header
 bench_idle
+bench_adopt
 bench_file_drop
 bench_crash_restart
+# The adopted agents must still be the same processes after the other steps
+# (a daemon could adopt them and later kill them as strays).
+echo "# idle agents whose pid changed since before the adoption, after all steps: $(pids_changed "$(status_json | agent_table)")"
 loadavg end
 STEP=shutdown
 stop_daemon || fail "daemon did not exit cleanly after SIGTERM (status $?)"
