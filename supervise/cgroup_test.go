@@ -366,11 +366,19 @@ func cgOpen(t *testing.T, name string) *Cgroup {
 func cgStart(t *testing.T, script string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { killGroup(cmd) })
 	return cmd
+}
+
+// killGroup kills the test process and whatever it forked (its group), so
+// no `sleep` outlives the test.
+func killGroup(cmd *exec.Cmd) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
 }
 
 // cgStartGated starts a script that first waits for a line on stdin, so it
@@ -378,6 +386,7 @@ func cgStart(t *testing.T, script string) *exec.Cmd {
 func cgStartGated(t *testing.T, script string) (cmd *exec.Cmd, release func()) {
 	t.Helper()
 	cmd = exec.Command("sh", "-c", "read _ && "+script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -385,7 +394,7 @@ func cgStartGated(t *testing.T, script string) (cmd *exec.Cmd, release func()) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { killGroup(cmd) })
 	return cmd, func() {
 		t.Helper()
 		if _, err := io.WriteString(stdin, "go\n"); err != nil {
