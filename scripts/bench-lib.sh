@@ -29,6 +29,8 @@ fail() {
 	if [[ -s $LOG ]]; then
 		echo "bench: last lines of the daemon log ($LOG):" >&2
 		tail -n 25 "$LOG" | sed 's/^/  | /' >&2
+		cp "$LOG" /tmp/bootagent-bench-failed.log
+		echo "bench: the whole daemon log is kept in /tmp/bootagent-bench-failed.log" >&2
 	fi
 	exit 1
 }
