@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,47 +18,83 @@ import (
 //
 // child says whether pid is our child; only then can it be reaped and its
 // exit status read. awaitExit takes ownership of pidfd and closes it.
+//
+// Nothing here may report an exit it has not seen: for an adopted process
+// a false exit would make the daemon kill a healthy agent and start it
+// again.
 func awaitExit(pid, pidfd int, child bool) ExitStatus {
-	if err := unix.SetNonblock(pidfd, true); err != nil {
-		return blockingAwait(pid, pidfd, child)
-	}
-	f := os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))
-	defer f.Close()
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return blockingAwait(pid, -1, child)
-	}
-	err = rc.Read(func(fd uintptr) bool {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, perr := unix.Poll(fds, 0)
-		return perr != nil || n > 0
-	})
-	if err != nil {
-		return blockingAwait(pid, -1, child)
+	defer unix.Close(pidfd)
+	if !netpollWait(pidfd) {
+		blockingWait(pidfd) // costs a thread, but is still exact
 	}
 	return reap(pid, child)
 }
 
-// blockingAwait is the fallback where a pidfd cannot be polled: a blocked
-// wait4 for a child; for a non-child nothing better than waiting on the
-// pidfd with poll(2).
-func blockingAwait(pid, pidfd int, child bool) ExitStatus {
-	if child {
-		if pidfd >= 0 {
-			unix.Close(pidfd)
+// netpollWait waits on a duplicate of pidfd in the netpoller until the
+// process has exited. false: the netpoller could not be used.
+func netpollWait(pidfd int) bool {
+	dup, err := unix.Dup(pidfd)
+	if err != nil {
+		return false
+	}
+	if err := unix.SetNonblock(dup, true); err != nil {
+		unix.Close(dup)
+		return false
+	}
+	f := os.NewFile(uintptr(dup), "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	return rc.Read(func(fd uintptr) bool { return exitSeen(int(fd), unix.Poll) }) == nil
+}
+
+// blockingWait waits in poll(2) until the process behind pidfd has exited.
+func blockingWait(pidfd int) {
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	for !exitSeen(pidfd, unix.Poll) {
+		// Woken by the exit or a signal; exitSeen decides. A poll that
+		// keeps failing must not spin.
+		if _, err := unix.Poll(fds, -1); err != nil && !errors.Is(err, unix.EINTR) {
+			time.Sleep(time.Second)
 		}
+	}
+}
+
+// exitSeen asks, without waiting, whether the process behind the pidfd has
+// exited (the pidfd is readable). poll(2) fails with EINTR whenever a
+// signal is pending, even with a zero timeout, and the Go runtime signals
+// its threads all the time (preemption): that is asked again, and no
+// failure of poll ever counts as an exit. poll is a parameter only so that
+// tests can make it fail.
+func exitSeen(fd int, poll func([]unix.PollFd, int) (int, error)) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := poll(fds, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return err == nil && n > 0 && fds[0].Revents&(unix.POLLIN|unix.POLLHUP) != 0
+	}
+}
+
+// awaitWithoutPidfd is the fallback where pidfd_open is unavailable
+// (Linux < 5.3): a child is waited for with wait4; anything else is
+// checked once a second until it is gone.
+func awaitWithoutPidfd(pid int, child bool) ExitStatus {
+	if child {
 		return reap(pid, true)
 	}
-	if pidfd >= 0 {
-		defer unix.Close(pidfd)
-		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-		for {
-			if _, err := unix.Poll(fds, -1); !errors.Is(err, unix.EINTR) {
-				break
-			}
-		}
+	for processLiveNoPidfd(pid) {
+		time.Sleep(time.Second)
 	}
 	return ExitStatus{}
+}
+
+func processLiveNoPidfd(pid int) bool {
+	st, err := readProcStat(pid)
+	return err == nil && st.state != 'Z'
 }
 
 func reap(pid int, child bool) ExitStatus {

@@ -88,16 +88,15 @@ func Start(spec Spec) (*Process, error) {
 func watch(pid, pidfd int, child bool, started time.Time) *Process {
 	p := &Process{Pid: pid, StartedAt: started, done: make(chan struct{})}
 	go func() {
+		defer close(p.done)
 		if pidfd < 0 {
 			var err error
 			if pidfd, err = openPidfd(pid); err != nil {
-				p.exit = blockingAwait(pid, -1, child)
-				close(p.done)
+				p.exit = awaitWithoutPidfd(pid, child)
 				return
 			}
 		}
 		p.exit = awaitExit(pid, pidfd, child)
-		close(p.done)
 	}()
 	return p
 }
