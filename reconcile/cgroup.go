@@ -60,6 +60,11 @@ func (w *worker) prepareCgroup(doc desired.Doc, opts Options) (*supervise.Cgroup
 			return nil, err
 		}
 	}
+	if limits.MemoryBytes > 0 {
+		if err := cg.Reclaim(); err != nil {
+			w.log.Debug("cgroup memory not reclaimed before start", "error", err)
+		}
+	}
 	if st, err := cg.Stats(); err == nil {
 		w.oomBase = st.OOMKills
 	}
