@@ -30,6 +30,11 @@ type Record struct {
 	// Doc is the desired doc the process was started from: after adoption
 	// it is what an upgrade can roll back to.
 	Doc desired.Doc `json:"doc"`
+	// BadHash and BadReason are set while this process runs instead of a
+	// desired doc whose package failed (rolled back, or not installable):
+	// the next daemon does not try that doc again either.
+	BadHash   string `json:"bad_hash,omitempty"`
+	BadReason string `json:"bad_reason,omitempty"`
 }
 
 // Records stores one record per agent as DIR/NAME.json.

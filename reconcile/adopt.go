@@ -32,12 +32,17 @@ func (r *Reconciler) Adopt(recs []actual.Record) {
 			Name: rec.Name, Status: actual.Running, Pid: rec.Pid, StartedAt: rec.StartedAt,
 			Restarts: rec.Restarts, Version: rec.Version, Source: rec.Source,
 			AppliedHash: rec.AppliedHash, ProcessHash: rec.ProcessHash,
+			BadHash: rec.BadHash, Message: rec.BadReason,
 		}
 		r.startWorkerLocked(rec.Name, func(w *worker) {
 			w.proc, w.starts = proc, 1
 			doc := rec.Doc
 			doc.Source = rec.Source
 			w.current, w.currentVersion = &doc, rec.Version
+			if rec.BadHash != "" {
+				// It ran instead of a doc that failed: keep not trying that.
+				w.bad = &badTarget{hash: rec.BadHash, fallback: w.current, reason: rec.BadReason}
+			}
 			if cg != nil {
 				w.cg = cg
 				r.cgroups[rec.Name] = cg

@@ -107,7 +107,11 @@ func (w *worker) installFailed(doc desired.Doc, err error) {
 		w.bad = &badTarget{hash: doc.Hash(), fallback: w.current,
 			reason: fmt.Sprintf("target %s failed (%v), running %s", target, err, running)}
 		w.log.Error("install failed; previous version keeps running", "error", err, "running", running)
-		w.r.update(w.name, func(a *actual.Agent) { a.Message, a.BadHash = w.bad.reason, w.bad.hash })
+		var restarts int
+		w.r.update(w.name, func(a *actual.Agent) {
+			a.Message, a.BadHash, restarts = w.bad.reason, w.bad.hash, a.Restarts
+		})
+		w.saveRecord(*w.current, running, restarts) // the mark outlives a daemon restart
 		return
 	}
 	w.block(doc, msg)

@@ -208,6 +208,9 @@ func (w *worker) saveRecord(doc desired.Doc, version string, restarts int) {
 		Version: version, Source: doc.Source, ProcessHash: doc.ProcessHash(),
 		AppliedHash: doc.Hash(), Restarts: restarts, Doc: doc,
 	}
+	if w.bad != nil {
+		rec.BadHash, rec.BadReason = w.bad.hash, w.bad.reason
+	}
 	if w.cg != nil {
 		rec.Cgroup = w.cg.Path()
 	}
