@@ -3,7 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
-	"regexp"
+	"github.com/bootagent/bootagent/syntax"
 	"strings"
 	"unicode"
 )
@@ -12,10 +12,7 @@ import (
 // so it is checked here, before anything else sees it (SPEC §9). The
 // patterns are desired/'s, so a job is valid exactly when its desired-state
 // document can be.
-var (
-	jobNameRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	jobChecksumRE = regexp.MustCompile(`^(?i:sha256):[0-9A-Fa-f]{64}$`)
-)
+var ()
 
 // maxJobIDLen bounds ids: they are echoed in results and kept in the ledger.
 const maxJobIDLen = 256
@@ -37,7 +34,7 @@ func ValidateJob(j Job) error {
 		if strings.TrimSpace(j.URL) == "" {
 			return fmt.Errorf("%s %s: url is required", j.Action, j.Name)
 		}
-		if !jobChecksumRE.MatchString(j.Checksum) {
+		if _, ok := syntax.ChecksumHex(j.Checksum); !ok {
 			if j.Checksum == "" {
 				return fmt.Errorf("%s %s: checksum is required (SHA256:<64 hex digits>)", j.Action, j.Name)
 			}
@@ -61,7 +58,7 @@ func ValidateJobName(name string) error {
 	if name == "" {
 		return errors.New("name is required")
 	}
-	if !jobNameRE.MatchString(name) {
+	if !syntax.AgentName(name) {
 		return fmt.Errorf("name %q is invalid (want 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)", name)
 	}
 	return nil

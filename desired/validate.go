@@ -2,6 +2,7 @@ package desired
 
 import (
 	"fmt"
+	"github.com/bootagent/bootagent/syntax"
 	"maps"
 	"regexp"
 	"slices"
@@ -10,18 +11,10 @@ import (
 )
 
 var (
-	// nameRE is SPEC §4's name syntax. A name becomes a directory, a cgroup
-	// and a log file name, so the leading alphanumeric also rules out ".",
-	// ".." and hidden names: path traversal is impossible by construction.
-	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	// versionRE keeps versions path-safe too (packages are stored per
-	// version) while allowing semver's "+build" and Debian's "~rc".
-	versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$`)
 	// accountRE is the portable user/group name syntax (useradd's, with
 	// Samba's trailing $). Whether the account exists is decided when the
 	// agent starts: it may be created after the file is written.
-	accountRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$`)
-	checksumRE = regexp.MustCompile(`^(?i:sha256):[0-9A-Fa-f]{64}$`)
+	accountRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$`)
 )
 
 // fieldError is one invalid field, named by its dotted YAML path so the
@@ -40,16 +33,16 @@ func ValidateName(name string) error {
 	if name == "" {
 		return fmt.Errorf("required")
 	}
-	if !nameRE.MatchString(name) {
-		return fmt.Errorf("%q is not a valid name (want [A-Za-z0-9][A-Za-z0-9._-]{0,63})", name)
+	if !syntax.AgentName(name) {
+		return fmt.Errorf("%q is not a valid name (want %s)", name, syntax.AgentNameRule)
 	}
 	return nil
 }
 
 // ValidateVersion checks a version string for path safety.
 func ValidateVersion(v string) error {
-	if !versionRE.MatchString(v) {
-		return fmt.Errorf("%q is not a valid version (want [A-Za-z0-9][A-Za-z0-9._+~-]{0,127})", v)
+	if !syntax.Version(v) {
+		return fmt.Errorf("%q is not a valid version (want %s)", v, syntax.VersionRule)
 	}
 	return nil
 }
@@ -130,7 +123,7 @@ func (d *Doc) packageErrors() []fieldError {
 	if strings.TrimSpace(d.Package.URL) == "" {
 		fes = append(fes, fieldError{"package.url", "required"})
 	}
-	if c := d.Package.Checksum; c != "" && !checksumRE.MatchString(c) {
+	if c := d.Package.Checksum; c != "" && !validChecksum(c) {
 		fes = append(fes, fieldError{"package.checksum", fmt.Sprintf("%q is not SHA256:<64 hex digits>", c)})
 	}
 	return fes
@@ -174,4 +167,9 @@ func envErrors(env map[string]string) []fieldError {
 		}
 	}
 	return fes
+}
+
+func validChecksum(c string) bool {
+	_, ok := syntax.ChecksumHex(c)
+	return ok
 }

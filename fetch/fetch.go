@@ -59,7 +59,7 @@ func (s *Store) fetch(ctx context.Context, req Request) (*Installed, error) {
 		return nil, err
 	}
 	if req.Version != "" {
-		if err := ValidateName("version", req.Version); err != nil {
+		if err := validateVersion("version", req.Version); err != nil {
 			return nil, err
 		}
 	}

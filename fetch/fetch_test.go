@@ -233,3 +233,30 @@ func TestFetchReplacesVersionWithOtherContent(t *testing.T) {
 		t.Errorf("List = %+v; want one version with the new checksum", list)
 	}
 }
+
+// A version a desired doc may name ("+build", "~rc") is installed, listed
+// and found again: the store uses the same version rule as desired docs.
+func TestFetchVersionWithBuildSuffix(t *testing.T) {
+	web := newPkgServer(t, false)
+	url, sum := web.put(t, "a.tar.gz", pkgMembers("1.5.6+b1"))
+	s, _ := newTestStore(t, nil)
+	for _, req := range []Request{
+		{Name: "BasicAgent", Version: "1.5.6+b1", URL: url, Checksum: sum},
+		{Name: "BasicAgent", URL: url, Checksum: sum},
+	} {
+		inst, err := s.Fetch(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inst.Version != "1.5.6+b1" {
+			t.Fatalf("version %q", inst.Version)
+		}
+	}
+	if got := web.gets.Load(); got != 1 {
+		t.Errorf("%d GET requests, want 1 (the installed version not found again)", got)
+	}
+	list, err := s.List("BasicAgent")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %v, %v; want the one version", list, err)
+	}
+}

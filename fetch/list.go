@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bootagent/bootagent/syntax"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ func (s *Store) List(name string) ([]Installed, error) {
 	}
 	var out []Installed
 	for _, e := range entries {
-		if !e.IsDir() || !namePattern.MatchString(e.Name()) {
+		if !e.IsDir() || !syntax.Version(e.Name()) {
 			continue
 		}
 		inst, err := s.readInstalled(name, e.Name())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/bootagent/bootagent/syntax"
 	"io"
 	"os"
 	"path/filepath"
@@ -70,8 +71,8 @@ func (m Manifest) validate() error {
 	if m.Version == "" {
 		return errors.New("version is missing")
 	}
-	if !namePattern.MatchString(m.Version) {
-		return fmt.Errorf("version %q must match %s", m.Version, namePattern)
+	if !syntax.Version(m.Version) {
+		return fmt.Errorf("version %q must match %s", m.Version, syntax.VersionRule)
 	}
 	if len(m.Command) > 0 && m.Command[0] == "" {
 		return errors.New("command[0] is empty")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/bootagent/bootagent/syntax"
 	"net"
 	"net/url"
 	"regexp"
@@ -18,9 +19,7 @@ import (
 // (SPEC §4's name syntax, §7's checksum form).
 
 var (
-	jobNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	checksumRE = regexp.MustCompile(`^(?i:sha256):([0-9A-Fa-f]{64})$`)
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 const (
@@ -142,8 +141,8 @@ func validateJobName(name string) error {
 	if name == "" {
 		return invalid("name is required")
 	}
-	if !jobNameRE.MatchString(name) {
-		return invalid("name %q is invalid (want [A-Za-z0-9][A-Za-z0-9._-]{0,63})", name)
+	if !syntax.AgentName(name) {
+		return invalid("name %q is invalid (want %s)", name, syntax.AgentNameRule)
 	}
 	return nil
 }
@@ -163,11 +162,11 @@ func validatePackage(action, rawURL, checksum string) (string, error) {
 	if checksum == "" {
 		return "", invalid("%s needs a checksum (SHA256:<64 hex digits>)", action)
 	}
-	m := checksumRE.FindStringSubmatch(checksum)
-	if m == nil {
-		return "", invalid("checksum %.80q is not SHA256:<64 hex digits>", checksum)
+	hex, ok := syntax.ChecksumHex(checksum)
+	if !ok {
+		return "", invalid("checksum %.80q is not %s", checksum, syntax.ChecksumRule)
 	}
-	return "SHA256:" + strings.ToLower(m[1]), nil
+	return "SHA256:" + hex, nil
 }
 
 func validateConfigJob(r api.JobRequest) error {

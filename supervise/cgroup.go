@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"fmt"
+	"github.com/bootagent/bootagent/syntax"
 	"path"
 	"regexp"
 	"strings"
@@ -42,9 +43,6 @@ type Cgroup struct {
 	destroyed bool
 }
 
-// cgroupAgentName is the agent-name rule of SPEC §4: it becomes a directory.
-var cgroupAgentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // cgroupParentPart allows systemd-like slice names ("system.slice") but no
 // "." or ".." and nothing that could leave the cgroup tree.
 var cgroupParentPart = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._@-]{0,254}$`)
@@ -52,7 +50,7 @@ var cgroupParentPart = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._@-]{0,254}$`
 // cgroupRelPath validates parent and name and joins them, without a leading
 // slash. An empty parent puts the cgroup at the root of the hierarchy.
 func cgroupRelPath(parent, name string) (string, error) {
-	if !cgroupAgentName.MatchString(name) {
+	if !syntax.AgentName(name) { // it becomes a directory
 		return "", fmt.Errorf("%w: agent name %q", ErrCgroupInvalidName, name)
 	}
 	parent = strings.Trim(parent, "/")
