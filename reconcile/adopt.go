@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"path/filepath"
+
 	"github.com/bootagent/bootagent/actual"
 	"github.com/bootagent/bootagent/supervise"
 )
@@ -56,6 +58,16 @@ func (r *Reconciler) Adopt(recs []actual.Record) {
 	}
 }
 
+// AdoptRecorded adopts from the run records in the state dir (see Adopt);
+// records that cannot be read are logged and discarded.
+func (r *Reconciler) AdoptRecorded() {
+	recs, errs := r.records().Load()
+	for _, err := range errs {
+		r.opts.Logger.Warn("run record discarded", "error", err)
+	}
+	r.Adopt(recs)
+}
+
 func (r *Reconciler) records() actual.Records {
-	return actual.Records{Dir: r.opts.StateDir + "/run"}
+	return actual.Records{Dir: filepath.Join(r.opts.StateDir, "run")}
 }

@@ -35,10 +35,9 @@ type badTarget struct {
 
 // upgrade is an upgrade in its health window.
 type upgrade struct {
-	target   desired.Doc
-	prev     desired.Doc
-	prevVer  string
-	deadline time.Time
+	target  desired.Doc
+	prev    desired.Doc
+	prevVer string
 }
 
 // fetchPackage gets doc's package, with status installing while it runs.
@@ -104,8 +103,7 @@ func (w *worker) installFailed(doc desired.Doc, err error) {
 		if target == "" { // server jobs name no version: the package does
 			target = doc.Package.URL
 		}
-		w.bad = &badTarget{hash: doc.Hash(), fallback: w.current,
-			reason: fmt.Sprintf("target %s failed (%v), running %s", target, err, running)}
+		w.bad = &badTarget{hash: doc.Hash(), fallback: w.current, reason: badReason(target, err.Error(), running)}
 		w.log.Error("install failed; previous version keeps running", "error", err, "running", running)
 		var restarts int
 		w.r.update(w.name, func(a *actual.Agent) {
@@ -135,7 +133,7 @@ func (w *worker) healthy(opts Options) {
 func (w *worker) rollback(why string) {
 	up := w.upgrade
 	w.upgrade = nil
-	reason := fmt.Sprintf("target %s failed (%s), running %s", w.currentVersion, why, up.prevVer)
+	reason := badReason(w.currentVersion, why, up.prevVer)
 	w.log.Error("upgrade failed, rolling back", "reason", reason)
 	w.r.opts.Events.Add(actual.Event{Agent: w.name, Type: actual.EventRollback, Message: reason,
 		LogTail: supervise.Tail(w.r.LogPath(w.name), 10)})
@@ -162,13 +160,13 @@ func (w *worker) effectiveDoc(doc *desired.Doc) *desired.Doc {
 	return &fb
 }
 
+// badReason is the message of a target that failed while another version
+// runs: "target 2.0 failed (exited with code 3), running 1.0".
+func badReason(target, why, running string) string {
+	return fmt.Sprintf("target %s failed (%s), running %s", target, why, running)
+}
+
+// fetchBackoff doubles from 5 s to at most 5 min per consecutive failure.
 func fetchBackoff(failures int) time.Duration {
-	d := 5 * time.Second
-	for i := 1; i < failures && d < 5*time.Minute; i++ {
-		d *= 2
-	}
-	if d > 5*time.Minute {
-		d = 5 * time.Minute
-	}
-	return d
+	return min(5*time.Second<<min(max(failures-1, 0), 6), 5*time.Minute)
 }

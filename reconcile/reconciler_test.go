@@ -2,9 +2,9 @@ package reconcile
 
 import (
 	"fmt"
+	"github.com/bootagent/bootagent/internal/testdeadline"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -133,10 +133,4 @@ func TestStartFailureBacksOffThenFatal(t *testing.T) {
 
 // testDeadline bounds every wait: generous (it only matters when a test is
 // failing anyway), times $BOOTAGENT_TEST_SCALE on slow machines.
-func testDeadline() time.Duration {
-	d := 30 * time.Second
-	if f, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_SCALE"), 64); err == nil && f > 0 {
-		d = time.Duration(float64(d) * f)
-	}
-	return d
-}
+func testDeadline() time.Duration { return testdeadline.Scale(30 * time.Second) }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/bootagent/bootagent/desired"
 	"github.com/bootagent/bootagent/fetch"
@@ -55,5 +54,3 @@ func (w *worker) spec(doc desired.Doc, inst *fetch.Installed) (supervise.Spec, e
 		LogPath: w.r.LogPath(w.name),
 	}, nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

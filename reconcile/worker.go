@@ -125,7 +125,7 @@ func (w *worker) restart(doc desired.Doc, obs *actual.Agent, opts Options) {
 	w.tracker.Reset()
 	w.start(doc, obs, opts, inst)
 	if w.proc != nil && prev != nil && prev.Package != nil && inst != nil && prevVer != "" && prevVer != w.currentVersion {
-		w.upgrade = &upgrade{target: doc, prev: *prev, prevVer: prevVer, deadline: time.Now().Add(opts.HealthWindow)}
+		w.upgrade = &upgrade{target: doc, prev: *prev, prevVer: prevVer}
 		w.health.Stop()
 		w.health.Reset(opts.HealthWindow)
 		w.log.Info("upgraded, in health window", "from", prevVer, "to", w.currentVersion, "window", opts.HealthWindow)
@@ -323,7 +323,7 @@ func (w *worker) failedRun(doc desired.Doc, opts Options, ran time.Duration, st 
 	w.log.Warn("exited", "reason", why, "ran", ran.Round(time.Millisecond), "failures", w.tracker.Failures)
 	w.r.opts.Events.Add(actual.Event{Agent: w.name, Type: evType, Message: why, LogTail: tail})
 	if fatal {
-		msg := "fatal after " + itoa(w.tracker.Failures) + " abnormal exits (last: " + why + ")"
+		msg := fmt.Sprintf("fatal after %d abnormal exits (last: %s)", w.tracker.Failures, why)
 		w.log.Error("gave up", "reason", msg)
 		w.r.opts.Events.Add(actual.Event{Agent: w.name, Type: actual.EventFatal, Message: msg, LogTail: tail})
 		w.r.update(w.name, func(a *actual.Agent) {
@@ -358,15 +358,8 @@ func (w *worker) shutdown() {
 	if w.r.keepOnExit() {
 		return
 	}
-	if w.proc != nil {
-		_, _, _, opts := w.r.view(w.name)
-		st := w.proc.Stop(opts.StopGrace)
-		w.log.Info("stopped at shutdown", "pid", w.proc.Pid, "exit", st.String())
-		w.proc = nil
-	}
-	w.emptyCgroup(true)
-	w.dropRecord()
-	w.r.update(w.name, func(a *actual.Agent) { a.Status, a.Pid = actual.Stopped, 0 })
+	_, _, _, opts := w.r.view(w.name)
+	w.stop(opts, nil)
 }
 
 func limitsMap(l desired.Limits) map[string]string {
