@@ -1,6 +1,7 @@
 package actual
 
 import (
+	"github.com/bootagent/bootagent/api"
 	"sync"
 	"time"
 )
@@ -15,14 +16,9 @@ const (
 	EventInvalidConfig = "invalid_config"
 )
 
-// Event is one thing that happened, as in SPEC §6.
-type Event struct {
-	Time    int64  `json:"time"`
-	Agent   string `json:"agent"`
-	Type    string `json:"type"`
-	Message string `json:"message"`
-	LogTail string `json:"log_tail,omitempty"`
-}
+// Event is one thing that happened: the SPEC §6 wire type itself, since
+// events are reported as they are observed.
+type Event = api.Event
 
 // Events keeps the most recent events in a ring and tells subscribers of
 // each new one. Safe for concurrent use.

@@ -58,7 +58,7 @@ type Daemon struct {
 
 // New prepares a daemon: state directories, the single-instance lock, the
 // control socket. Nothing runs until Run.
-func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
+func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 	for _, dir := range []string{cfg.StateDir, filepath.Join(cfg.StateDir, "logs"), filepath.Join(cfg.StateDir, "agents")} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("state dir: %w", err)
@@ -73,12 +73,18 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 		lock.Close()
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			ctl.Close()
+			lock.Close()
+		}
+	}()
 	host := cfg.Hostname
 	if host == "" {
 		host, _ = os.Hostname()
 	}
 	events := actual.NewEvents(100)
-	d := &Daemon{
+	d = &Daemon{
 		log: logger, started: time.Now(), hostname: host, lock: lock, ctl: ctl,
 		events: events, cfg: cfg, problems: map[string]bool{},
 		merger:      desired.NewMerger(desired.SourceFile, desired.SourceServer),
@@ -86,8 +92,6 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 		stepChanged: make(chan struct{}, 1),
 	}
 	if err := d.openServerSide(); err != nil {
-		ctl.Close()
-		lock.Close()
 		return nil, err
 	}
 	cgErr := supervise.CgroupsAvailable()
@@ -99,8 +103,6 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 		Logger: logger.With("component", "fetch"),
 	})
 	if err != nil {
-		ctl.Close()
-		lock.Close()
 		return nil, err
 	}
 	d.rec = reconcile.New(reconcile.Options{
@@ -112,11 +114,7 @@ func New(cfg desired.Config, logger *slog.Logger) (*Daemon, error) {
 	})
 	// Agents a previous daemon left running are adopted before anything
 	// is planned, so none is started twice.
-	recs, errs := actual.Records{Dir: filepath.Join(cfg.StateDir, "run")}.Load()
-	for _, err := range errs {
-		logger.Warn("run record discarded", "error", err)
-	}
-	d.rec.Adopt(recs)
+	d.rec.AdoptRecorded()
 	return d, nil
 }
 
@@ -232,8 +230,8 @@ func (d *Daemon) apply(set desired.Set) {
 }
 
 // Reload re-reads the configuration file and the desired files (SIGHUP).
-// A bad configuration is logged and the running one kept. state_dir and
-// control_socket cannot change without a restart.
+// A bad configuration is logged and the running one kept. Settings read
+// only at start (restartOnly) keep their values, with a warning naming them.
 func (d *Daemon) Reload() {
 	d.mu.Lock()
 	path := d.cfg.Path
@@ -244,9 +242,8 @@ func (d *Daemon) Reload() {
 			d.log.Error("reload: configuration kept as it was", "error", err)
 		} else {
 			d.mu.Lock()
-			if cfg.StateDir != d.cfg.StateDir || cfg.SocketPath() != d.cfg.SocketPath() {
-				d.log.Warn("reload: state_dir and control_socket change only at the next start")
-				cfg.StateDir, cfg.ControlSocket = d.cfg.StateDir, d.cfg.ControlSocket
+			if changed := restartOnly(d.cfg, &cfg); len(changed) > 0 {
+				d.log.Warn("reload: these settings change only at the next start", "settings", changed)
 			}
 			d.cfg = cfg
 			d.mu.Unlock()
@@ -337,7 +334,7 @@ func (d *Daemon) openServerSide() error {
 	if len(d.client.Servers()) > 0 {
 		// Events are pushed at once and also kept durably until sent.
 		d.events.Subscribe(func(ev actual.Event) {
-			if err := d.eventsOut.Add(api.Event(ev)); err != nil {
+			if err := d.eventsOut.Add(ev); err != nil {
 				d.log.Error("event not queued for the server", "error", err)
 			}
 		})

@@ -35,24 +35,25 @@ func (d *Daemon) Status() api.StatusDoc {
 		Step: int64(step / time.Second), Agents: []api.AgentStatus{}, Events: []api.Event{},
 		ConfigErrors: configErrors, AgentSN: agentsn, Tags: tags,
 	}
-	seen := map[string]bool{}
+	// Every agent observed, and every one desired but not acted on yet
+	// (its worker has not run): that one is shown as not started.
+	observed := map[string]actual.Agent{}
 	for _, a := range d.rec.Agents() {
-		seen[a.Name] = true
-		st := agentStatus(a, set.Docs, byAgent[a.Name], now)
-		d.addUsage(&st)
-		st.Job = d.jobs.state(a.Name)
-		doc.Agents = append(doc.Agents, st)
+		observed[a.Name] = a
 	}
-	// Desired but not acted on yet (its worker has not run): still shown.
 	for name := range set.Docs {
-		if !seen[name] {
-			doc.Agents = append(doc.Agents, agentStatus(actual.Agent{Name: name}, set.Docs, byAgent[name], now))
+		if _, ok := observed[name]; !ok {
+			observed[name] = actual.Agent{Name: name}
 		}
 	}
-	sort.Slice(doc.Agents, func(i, j int) bool { return doc.Agents[i].Name < doc.Agents[j].Name })
-	for _, e := range d.events.Recent() {
-		doc.Events = append(doc.Events, api.Event(e))
+	for name, a := range observed {
+		st := agentStatus(a, set.Docs, byAgent[name], now)
+		d.addUsage(&st)
+		st.Job = d.jobs.state(name)
+		doc.Agents = append(doc.Agents, st)
 	}
+	sort.Slice(doc.Agents, func(i, j int) bool { return doc.Agents[i].Name < doc.Agents[j].Name })
+	doc.Events = append(doc.Events, d.events.Recent()...)
 	return doc
 }
 

@@ -1,0 +1,30 @@
+package daemon
+
+import (
+	"slices"
+
+	"github.com/bootagent/bootagent/desired"
+)
+
+// restartOnly resets, in next, the settings the running daemon read once at
+// start (its state dir and socket, the server client, cgroups, downloads,
+// its own logger and hostname) to their values in cur, and names those
+// that differed: a SIGHUP cannot apply them, and must not pretend to.
+func restartOnly(cur desired.Config, next *desired.Config) []string {
+	var changed []string
+	keep := func(name string, differs bool, reset func()) {
+		if differs {
+			changed = append(changed, name)
+			reset()
+		}
+	}
+	keep("state_dir", next.StateDir != cur.StateDir, func() { next.StateDir = cur.StateDir })
+	keep("control_socket", next.SocketPath() != cur.SocketPath(), func() { next.ControlSocket = cur.ControlSocket })
+	keep("servers", !slices.Equal(next.Servers, cur.Servers), func() { next.Servers = cur.Servers })
+	keep("hostname", next.Hostname != cur.Hostname, func() { next.Hostname = cur.Hostname })
+	keep("cgroup_parent", next.CgroupParent != cur.CgroupParent, func() { next.CgroupParent = cur.CgroupParent })
+	keep("log_format", next.LogFormat != cur.LogFormat, func() { next.LogFormat = cur.LogFormat })
+	keep("require_checksum", next.RequireChecksum != cur.RequireChecksum, func() { next.RequireChecksum = cur.RequireChecksum })
+	keep("download_timeout", next.DownloadTimeout != cur.DownloadTimeout, func() { next.DownloadTimeout = cur.DownloadTimeout })
+	return changed
+}
