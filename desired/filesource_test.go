@@ -2,24 +2,18 @@ package desired
 
 import (
 	"context"
+	"github.com/bootagent/bootagent/internal/testdeadline"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
 // waitDeadline is 5 s, stretched on slow machines (BOOTAGENT_TEST_SCALE=3).
-func waitDeadline() time.Duration {
-	d := 5 * time.Second
-	if f, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_SCALE"), 64); err == nil && f > 0 {
-		d = time.Duration(float64(d) * f)
-	}
-	return d
-}
+func waitDeadline() time.Duration { return testdeadline.Scale(5 * time.Second) }
 
 // sourceRun is a FileSource running against a real directory with real
 // fsnotify. Rescan is an hour unless a test lowers it, so every change a

@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"github.com/bootagent/bootagent/internal/testdeadline"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -10,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,11 +158,7 @@ func assertNothingInstalled(t *testing.T, state, name string) {
 // BOOTAGENT_TEST_SCALE multiplies on slow machines.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	scale := 1
-	if v, err := strconv.Atoi(os.Getenv("BOOTAGENT_TEST_SCALE")); err == nil && v > 0 {
-		scale = v
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(scale)*10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testdeadline.Scale(10*time.Second))
 	defer cancel()
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()

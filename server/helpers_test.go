@@ -3,8 +3,8 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"github.com/bootagent/bootagent/internal/testdeadline"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -49,13 +49,8 @@ func openStoreAt(t testing.TB, path string, clk *clock) *Store {
 	return s
 }
 
-// scale stretches deadlines on slow machines (BOOTAGENT_TEST_SCALE=3).
-func scale() time.Duration {
-	if f, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_SCALE"), 64); err == nil && f > 0 {
-		return time.Duration(f * float64(time.Second))
-	}
-	return time.Second
-}
+// scale is one second stretched on slow machines (BOOTAGENT_TEST_SCALE=3).
+func scale() time.Duration { return testdeadline.Scale(time.Second) }
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, what string, cond func() bool) {

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"github.com/bootagent/bootagent/internal/testdeadline"
 	"io"
 	"os"
 	"os/exec"
@@ -444,13 +445,8 @@ func cgEventually(t *testing.T, d time.Duration, what string, cond func() bool) 
 	}
 }
 
-// cgScale stretches deadlines on slow machines: BOOTAGENT_TEST_TIMEOUT_SCALE=3.
-func cgScale(d time.Duration) time.Duration {
-	if f, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_TIMEOUT_SCALE"), 64); err == nil && f > 0 {
-		return time.Duration(float64(d) * f)
-	}
-	return d
-}
+// cgScale stretches deadlines on slow machines (BOOTAGENT_TEST_SCALE=3).
+func cgScale(d time.Duration) time.Duration { return testdeadline.Scale(d) }
 
 func cgSid(t *testing.T) int {
 	sid, err := unix.Getsid(0)

@@ -1,51 +1,10 @@
 package supervise
 
 import (
-	"os"
-	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// A signal arriving while the exit watcher asks the pidfd whether the
-// process exited makes poll(2) fail with EINTR, even with a zero timeout;
-// the Go runtime itself signals its threads (SIGURG, preemption) all the
-// time. That must never pass for an exit: for an adopted process (not our
-// child, status unknown) a false exit meant killing a healthy agent.
-func TestWatchIgnoresSignalsToTheDaemon(t *testing.T) {
-	p, _ := startSh(t, `exec sleep 300`)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() { // flood this process with harmless signals
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				syscall.Kill(os.Getpid(), syscall.SIGURG)
-			}
-		}
-	}()
-	var watchers []*Process
-	for range 300 {
-		watchers = append(watchers, watch(p.Pid, -1, false, time.Now()))
-	}
-	deadline := time.After(500 * time.Millisecond) // a measurement window, not a wait
-	for {
-		for _, w := range watchers {
-			if w.Exited() {
-				t.Fatalf("watcher saw pid %d exit, but it is alive", p.Pid)
-			}
-		}
-		select {
-		case <-deadline:
-			return
-		default:
-		}
-	}
-}
 
 // exitSeen is asked again on EINTR and never takes a poll failure for an
 // exit. (A fake poll: EINTR cannot be produced on demand.)

@@ -10,9 +10,9 @@ package testscripts
 
 import (
 	"fmt"
+	"github.com/bootagent/bootagent/internal/testdeadline"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/bootagent/bootagent/supervise"
@@ -69,10 +69,4 @@ func Params(dir string) testscript.Params {
 
 // deadline is how long waitfor polls by default: 15 s, times
 // $BOOTAGENT_TEST_SCALE for slow machines.
-func deadline() time.Duration {
-	d := 15 * time.Second
-	if s, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_SCALE"), 64); err == nil && s > 0 {
-		d = time.Duration(float64(d) * s)
-	}
-	return d
-}
+func deadline() time.Duration { return testdeadline.Scale(15 * time.Second) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/bootagent/bootagent/internal/testdeadline"
 	"io"
 	"log/slog"
 	"net"
@@ -300,11 +301,7 @@ func freePort(t *testing.T) int {
 // $BOOTAGENT_TEST_SCALE) passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	scale := 1.0
-	if f, err := strconv.ParseFloat(os.Getenv("BOOTAGENT_TEST_SCALE"), 64); err == nil && f > 0 {
-		scale = f
-	}
-	deadline := time.Now().Add(time.Duration(scale * float64(10*time.Second)))
+	deadline := time.Now().Add(testdeadline.Scale(10 * time.Second))
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
