@@ -12,10 +12,10 @@ import (
 // waits on a pipe; the daemon moves it into the cgroup, then lets it go and
 // it execs the agent (same pid). files are stdin, stdout, stderr.
 func startBlocked(path string, spec Spec, files []uintptr) (*Process, error) {
-	self, err := os.Executable()
-	if err != nil {
-		self = "/proc/self/exe"
-	}
+	// The running binary itself, even after a package manager replaced or
+	// removed the file on disk (an upgrade of bootagent): a path would then
+	// name another file, or none.
+	const self = "/proc/self/exe"
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
