@@ -20,9 +20,9 @@ import (
 const EnvVar = "BOOTAGENT_CRASH_AT"
 
 var (
-	step string       // the step named in EnvVar; "" when unset
-	hit  int64  = 1   // die on this hit of step
-	hits atomic.Int64 // hits of step so far
+	step string           // the step named in EnvVar; "" when unset
+	hit  int64        = 1 // die on this hit of step
+	hits atomic.Int64     // hits of step so far
 )
 
 func init() { step, hit = Parse(os.Getenv(EnvVar)) }
