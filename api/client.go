@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // DefaultTimeout bounds one request to one server when ClientOptions does
@@ -52,7 +54,7 @@ func (c *Client) SetAgentSN(sn string) {
 	c.agentsn = sn
 }
 
-// NewClient makes a client for servers (see ParseServer for the forms).
+// NewClient makes a client for servers (see syntax.ParseServer for the forms).
 // Invalid addresses are logged and left out: the daemon's configuration
 // validation has already rejected them, and a client must not be unusable
 // because of one typo.
@@ -74,7 +76,7 @@ func NewClient(servers []string, opts ClientOptions) *Client {
 	}
 	seen := map[string]bool{}
 	for _, s := range servers {
-		u, err := ParseServer(s)
+		u, err := syntax.ParseServer(s)
 		if err != nil {
 			c.log.Error("control server address ignored", "err", err)
 			continue
@@ -91,7 +93,7 @@ func NewClient(servers []string, opts ClientOptions) *Client {
 // previous svrlist but never the configured list. Servers already configured
 // are not repeated. On error nothing changes.
 func (c *Client) SetExtra(svrlist string) error {
-	list, err := ParseSvrlist(svrlist)
+	list, err := syntax.ParseSvrlist(svrlist)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // What config jobs changed (SPEC §7) survives restarts in
@@ -42,7 +44,7 @@ func (c ServerConfig) Validate() error {
 		return fmt.Errorf("step %d is negative", c.Step)
 	}
 	if c.Svrlist != "" {
-		if _, err := ParseSvrlist(c.Svrlist); err != nil {
+		if _, err := syntax.ParseSvrlist(c.Svrlist); err != nil {
 			return err
 		}
 	}

@@ -3,23 +3,23 @@ package api
 import (
 	"errors"
 	"fmt"
-	"github.com/bootagent/bootagent/syntax"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // A job comes from the network: its name becomes a directory and a cgroup,
-// so it is checked here, before anything else sees it (SPEC §9). The
-// patterns are desired/'s, so a job is valid exactly when its desired-state
-// document can be.
-var ()
+// so it is checked here, before anything else sees it (SPEC §9). Every
+// value is checked with the syntax/ rule the daemon later applies (and
+// bootserver checked with), so a job passes exactly when it can be done.
 
 // maxJobIDLen bounds ids: they are echoed in results and kept in the ledger.
 const maxJobIDLen = 256
 
-// ValidateJob checks what a job must carry for its action. Limit values
-// (cpu, memory) are parsed and judged by desired/, which owns their syntax;
-// their keys were already checked by JobLimits.UnmarshalJSON.
+// ValidateJob checks what a job must carry for its action.
 func ValidateJob(j Job) error {
 	if err := validateJobID(j.ID); err != nil {
 		return err
@@ -31,14 +31,8 @@ func ValidateJob(j Job) error {
 		if err := ValidateJobName(j.Name); err != nil {
 			return err
 		}
-		if strings.TrimSpace(j.URL) == "" {
-			return fmt.Errorf("%s %s: url is required", j.Action, j.Name)
-		}
-		if _, ok := syntax.ChecksumHex(j.Checksum); !ok {
-			if j.Checksum == "" {
-				return fmt.Errorf("%s %s: checksum is required (SHA256:<64 hex digits>)", j.Action, j.Name)
-			}
-			return fmt.Errorf("%s %s: checksum %q is not SHA256:<64 hex digits>", j.Action, j.Name, j.Checksum)
+		if err := validateJobPackage(j); err != nil {
+			return err
 		}
 	case ActionUninstall, ActionRestart, ActionStop, ActionStart:
 		if err := ValidateJobName(j.Name); err != nil {
@@ -49,7 +43,13 @@ func ValidateJob(j Job) error {
 	default:
 		return fmt.Errorf("unknown action %q (want install, upgrade, uninstall, restart, stop, start or config)", j.Action)
 	}
-	return validateJobEnvs(j.Envs)
+	if err := validateJobEnvs(j.Envs); err != nil {
+		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
+	}
+	if err := validateJobLimits(j.Limits); err != nil {
+		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
+	}
+	return nil
 }
 
 // ValidateJobName checks a sub-agent name from the network: it must be one
@@ -59,7 +59,7 @@ func ValidateJobName(name string) error {
 		return errors.New("name is required")
 	}
 	if !syntax.AgentName(name) {
-		return fmt.Errorf("name %q is invalid (want 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)", name)
+		return fmt.Errorf("name %q is invalid (want %s)", name, syntax.AgentNameRule)
 	}
 	return nil
 }
@@ -76,6 +76,22 @@ func validateJobID(id string) error {
 	return nil
 }
 
+func validateJobPackage(j Job) error {
+	if strings.TrimSpace(j.URL) == "" {
+		return fmt.Errorf("%s %s: url is required", j.Action, j.Name)
+	}
+	if _, err := syntax.ParsePackageURL(j.URL); err != nil {
+		return fmt.Errorf("%s %s: url: %w", j.Action, j.Name, err)
+	}
+	if _, ok := syntax.ChecksumHex(j.Checksum); !ok {
+		if j.Checksum == "" {
+			return fmt.Errorf("%s %s: checksum is required (%s)", j.Action, j.Name, syntax.ChecksumRule)
+		}
+		return fmt.Errorf("%s %s: checksum %q is not %s", j.Action, j.Name, j.Checksum, syntax.ChecksumRule)
+	}
+	return nil
+}
+
 func validateConfigJob(j Job) error {
 	if strings.TrimSpace(j.Svrlist) == "" && j.Step <= 0 {
 		return errors.New("config: needs svrlist or a step > 0")
@@ -84,22 +100,33 @@ func validateConfigJob(j Job) error {
 		return fmt.Errorf("config: step %d is negative", j.Step)
 	}
 	if j.Svrlist != "" {
-		if _, err := ParseSvrlist(j.Svrlist); err != nil {
+		if _, err := syntax.ParseSvrlist(j.Svrlist); err != nil {
 			return fmt.Errorf("config: %w", err)
 		}
 	}
 	return nil
 }
 
-// validateJobEnvs refuses what cannot be an environment variable: a name
-// with "=" or NUL would corrupt the child's environment.
 func validateJobEnvs(envs map[string]string) error {
-	for k, v := range envs {
-		if k == "" || strings.ContainsAny(k, "=\x00") {
-			return fmt.Errorf("envs: %q is not a variable name", k)
+	for _, k := range slices.Sorted(maps.Keys(envs)) {
+		if err := syntax.Env(k, envs[k]); err != nil {
+			return fmt.Errorf("envs: %w", err)
 		}
-		if strings.ContainsRune(v, 0) {
-			return fmt.Errorf("envs: %s contains a NUL byte", k)
+	}
+	return nil
+}
+
+// validateJobLimits parses the limits as the cgroup code will: a job whose
+// limits cannot be applied fails here, with its result, not at start.
+func validateJobLimits(l JobLimits) error {
+	if l.CPU != "" {
+		if _, err := syntax.ParseCPU(l.CPU); err != nil {
+			return fmt.Errorf("limits: %w", err)
+		}
+	}
+	if l.Memory != "" {
+		if _, err := syntax.ParseMemory(l.Memory); err != nil {
+			return fmt.Errorf("limits: %w", err)
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/bootagent/bootagent/syntax"
 	"gopkg.in/yaml.v3"
 )
 
@@ -27,7 +28,7 @@ type Config struct {
 	KeepAgentsOnExit bool          `yaml:"keep_agents_on_exit"`
 	LogFormat        string        `yaml:"log_format"`
 	StopGrace        Duration      `yaml:"stop_grace"`   // extension: SIGTERM→SIGKILL grace
-	LogMaxSize       string        `yaml:"log_max_size"` // extension: rotate an agent log above this (ParseMemory syntax)
+	LogMaxSize       string        `yaml:"log_max_size"` // extension: rotate an agent log above this (syntax.ParseSize)
 	LogKeep          int           `yaml:"log_keep"`     // extension: rotated files kept
 	// RequireChecksum: packages from non-local sources must carry a SHA256
 	// checksum (issue "Packages"); default true.
@@ -81,7 +82,7 @@ func LoadConfig(path string) (Config, error) {
 	lines, errs := decodeConfig(data, &c)
 	if len(errs) == 0 {
 		c.resolvePaths()
-		for _, fe := range c.fieldErrors() {
+		for _, fe := range c.parseFields() {
 			errs = append(errs, &Error{Line: lines.lineOf(fe.Field, 0), Msg: fe.String()})
 		}
 	}
@@ -143,9 +144,9 @@ func (c Config) SocketPath() string {
 // validation (built by hand) falls back to the default rather than to "no
 // rotation", which would let a chatty agent fill the disk.
 func (c Config) LogMaxBytes() int64 {
-	if n, err := ParseMemory(c.LogMaxSize); err == nil {
+	if n, err := syntax.ParseSize(c.LogMaxSize); err == nil {
 		return n
 	}
-	n, _ := ParseMemory(defaultLogMaxSize)
+	n, _ := syntax.ParseSize(defaultLogMaxSize)
 	return n
 }

@@ -31,8 +31,8 @@ func TestDefaultConfig(t *testing.T) {
 	case c.SocketPath() != "/var/lib/bootagent/bootagent.sock":
 		t.Errorf("SocketPath() = %q", c.SocketPath())
 	}
-	if err := c.Validate(); err != nil {
-		t.Errorf("defaults do not validate: %v", err)
+	if fes := c.fieldErrors(); len(fes) > 0 {
+		t.Errorf("defaults do not validate: %v", fes)
 	}
 }
 
@@ -118,6 +118,17 @@ log_keep: 0
 				}
 			},
 		},
+		{
+			// Parse, don't just validate: the config holds the base URLs
+			// the client will use, not the strings as written.
+			name: "servers become the client's base URLs",
+			yaml: "servers: [\"HTTP://Ctl.Example:8600/\", \"10.0.0.6:8600\"]\n",
+			check: func(t *testing.T, c Config, dir string) {
+				if want := []string{"http://ctl.example:8600", "http://10.0.0.6:8600"}; !reflect.DeepEqual(c.Servers, want) {
+					t.Errorf("Servers = %q, want %q", c.Servers, want)
+				}
+			},
+		},
 		{name: "unknown key with its line", yaml: "step: 10\n\nstepp: 5\n", wantErrs: []wantErr{{3, `unknown key "stepp"`}}},
 		{name: "unknown nested key", yaml: "restart:\n  delay: 1s\n  retries: 2\n", wantErrs: []wantErr{{3, `unknown key "retries" in restart`}}},
 		{name: "path is not a key", yaml: "path: /x\n", wantErrs: []wantErr{{1, `unknown key "path"`}}},
@@ -128,7 +139,12 @@ log_keep: 0
 		{name: "negative log_keep", yaml: "log_keep: -1\n", wantErrs: []wantErr{{1, "log_keep: -1 is negative"}}},
 		{name: "negative max_failures", yaml: "restart:\n  max_failures: -1\n", wantErrs: []wantErr{{2, "restart.max_failures: -1 is negative"}}},
 		{name: "absolute cgroup_parent", yaml: "cgroup_parent: /sys/fs/cgroup\n", wantErrs: []wantErr{{1, "must be a relative path"}}},
-		{name: "cgroup_parent escaping", yaml: "cgroup_parent: a/../../b\n", wantErrs: []wantErr{{1, `must not contain ".."`}}},
+		// Issue 9: this validated, then the client dropped it and the
+		// daemon ran offline.
+		{name: "server with user info", yaml: "servers: [\"http://user:pw@127.0.0.1:9\"]\n", wantErrs: []wantErr{{1, `servers.0: "http://user:xxxxx@127.0.0.1:9": a server address takes no user or password`}}},
+		{name: "bare server without port", yaml: "servers: [ctl.example]\n", wantErrs: []wantErr{{1, `servers.0: "ctl.example" has no port`}}},
+		{name: "cgroup_parent empty element, refused by the cgroup code", yaml: "cgroup_parent: a//b\n", wantErrs: []wantErr{{1, `element ""`}}},
+		{name: "cgroup_parent escaping", yaml: "cgroup_parent: a/../../b\n", wantErrs: []wantErr{{1, `element ".." is not`}}},
 		{name: "empty cgroup_parent", yaml: "cgroup_parent: ''\n", wantErrs: []wantErr{{1, "cgroup_parent: must not be empty"}}},
 		{name: "bad server", yaml: "servers:\n  - http://ok:1\n  - ftp://x\n", wantErrs: []wantErr{{3, `servers.1: "ftp://x"`}}},
 		{name: "wrong type", yaml: "servers: http://x\n", wantErrs: []wantErr{{1, "cannot unmarshal"}}},

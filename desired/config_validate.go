@@ -2,21 +2,24 @@ package desired
 
 import (
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
-// Validate checks a configuration's values (LoadConfig already does; a
-// configuration changed at run time, e.g. by a server "config" job, should
-// be checked again before it is used).
-func (c Config) Validate() error {
-	var errs Errors
-	for _, fe := range c.fieldErrors() {
-		errs = append(errs, &Error{File: c.Path, Msg: fe.String()})
+// parseFields checks a loaded configuration's values and puts the ones the
+// daemon converts in their converted form: each server becomes the base
+// URL the client will use (syntax.ParseServer), so what validates is
+// exactly what runs.
+func (c *Config) parseFields() []fieldError {
+	fes := c.fieldErrors()
+	for i, s := range c.Servers {
+		if u, err := syntax.ParseServer(s); err == nil {
+			c.Servers[i] = u
+		}
 	}
-	return errs.Err()
+	return fes
 }
 
 func (c Config) fieldErrors() []fieldError {
@@ -33,18 +36,18 @@ func (c Config) fieldErrors() []fieldError {
 		add("step", fmt.Errorf("must be above 0"))
 	}
 	for i, s := range c.Servers {
-		add("servers."+strconv.Itoa(i), validateServer(s))
+		_, err := syntax.ParseServer(s)
+		add("servers."+strconv.Itoa(i), err)
 	}
 	if c.Restart.MaxFailures < 0 {
 		add("restart.max_failures", fmt.Errorf("%d is negative", c.Restart.MaxFailures))
 	}
-	add("cgroup_parent", validateCgroupParent(c.CgroupParent))
+	add("cgroup_parent", syntax.CgroupParent(c.CgroupParent))
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("log_format", fmt.Errorf("%q is not \"text\" or \"json\"", c.LogFormat))
 	}
-	if _, err := ParseMemory(c.LogMaxSize); err != nil {
-		add("log_max_size", err)
-	}
+	_, err := syntax.ParseSize(c.LogMaxSize)
+	add("log_max_size", err)
 	if c.LogKeep < 0 {
 		add("log_keep", fmt.Errorf("%d is negative", c.LogKeep))
 	}
@@ -57,46 +60,6 @@ func (c Config) fieldErrors() []fieldError {
 func required(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return fmt.Errorf("must not be empty")
-	}
-	return nil
-}
-
-// validateServer accepts "http(s)://host[:port][/prefix]" or a bare
-// "host:port" (the wire protocol's svrlist form).
-func validateServer(s string) error {
-	if s == "" || strings.ContainsAny(s, " \t\r\n") {
-		return fmt.Errorf("%q is not a server address", s)
-	}
-	if !strings.Contains(s, "://") {
-		if u, err := url.Parse("http://" + s); err != nil || u.Host == "" || u.Path != "" {
-			return fmt.Errorf("%q is not a server URL or host:port", s)
-		}
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http:// or https:// server URL", s)
-	}
-	return nil
-}
-
-// validateCgroupParent keeps every agent's cgroup inside the cgroup tree
-// and below its own subtree: absolute paths and ".." could put agents into
-// someone else's cgroup.
-func validateCgroupParent(p string) error {
-	if p == "" {
-		return fmt.Errorf("must not be empty")
-	}
-	if filepath.IsAbs(p) {
-		return fmt.Errorf("%q must be a relative path", p)
-	}
-	for _, part := range strings.Split(p, "/") {
-		if part == ".." {
-			return fmt.Errorf("%q must not contain \"..\"", p)
-		}
-	}
-	if filepath.Clean(p) == "." {
-		return fmt.Errorf("%q names no cgroup", p)
 	}
 	return nil
 }

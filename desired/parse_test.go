@@ -85,17 +85,17 @@ func TestParse(t *testing.T) {
 		{
 			name:     "env key with =",
 			yaml:     "name: a\ncommand: [x]\nenv:\n  OK: 1\n  A=B: x\n",
-			wantErrs: []wantErr{{5, `env.A=B: variable name "A=B" contains '='`}},
+			wantErrs: []wantErr{{5, `env.A=B: variable name "A=B" is not`}},
 		},
 		{
 			name:     "env empty key",
 			yaml:     "name: a\ncommand: [x]\nenv: {'': x}\n",
-			wantErrs: []wantErr{{3, "env: empty variable name"}},
+			wantErrs: []wantErr{{3, `env.: variable name "" is not`}},
 		},
 		{
 			name:     "env NUL in key and value",
 			yaml:     "name: a\ncommand: [x]\nenv:\n  \"A\\0\": x\n  B: \"x\\0y\"\n",
-			wantErrs: []wantErr{{4, "contains '=' or NUL"}, {5, "env.B: value contains a NUL byte"}},
+			wantErrs: []wantErr{{4, "is not [A-Za-z_][A-Za-z0-9_]*"}, {5, "env.B: value of B contains a NUL byte"}},
 		},
 		{
 			name:     "command required without package",
@@ -129,18 +129,37 @@ func TestParse(t *testing.T) {
 		},
 		{
 			name:     "checksum syntax",
-			yaml:     "name: a\nversion: '1'\npackage:\n  url: u\n  checksum: md5:abc\n",
+			yaml:     "name: a\nversion: '1'\npackage:\n  url: https://pkg/a.tgz\n  checksum: md5:abc\n",
 			wantErrs: []wantErr{{5, `package.checksum: "md5:abc" is not SHA256:<64 hex digits>`}},
 		},
 		{
 			name:     "checksum too short",
-			yaml:     "name: a\nversion: '1'\npackage:\n  url: u\n  checksum: SHA256:" + hex64[:63] + "\n",
+			yaml:     "name: a\nversion: '1'\npackage:\n  url: https://pkg/a.tgz\n  checksum: SHA256:" + hex64[:63] + "\n",
 			wantErrs: []wantErr{{5, "package.checksum"}},
 		},
 		{
 			name:     "limits",
 			yaml:     "name: a\ncommand: [x]\nlimits:\n  cpu: '10'\n  memory: 20X\n",
 			wantErrs: []wantErr{{4, `limits.cpu: cpu limit "10" must be a percentage`}, {5, `limits.memory: memory size "20X"`}},
+		},
+		{
+			// Issue 9: "0.5%" validated, then every start failed on the
+			// kernel's minimum quota; validation now applies that rule.
+			name:     "cpu below the kernel's minimum quota",
+			yaml:     "name: a\ncommand: [x]\nlimits:\n  cpu: 0.5%\n  memory: 4K\n",
+			wantErrs: []wantErr{{4, `limits.cpu: cpu limit "0.5%" is below the kernel's minimum of 1%`}, {5, `limits.memory: memory size "4K" is below the smallest limit`}},
+		},
+		{
+			// The package store's rule: a URL it cannot fetch is refused
+			// at validation, not at every install.
+			name:     "package url the store cannot fetch",
+			yaml:     "name: a\nversion: '1'\npackage:\n  url: gopher://h/a.tgz\n---\nname: b\nversion: '1'\npackage:\n  url: https://h/a.bin\n",
+			wantErrs: []wantErr{{4, "package.url: gopher://h/a.tgz: scheme must be http, https, ftp or file"}, {9, "package.url: https://h/a.bin: cannot tell the archive type"}},
+		},
+		{
+			name:     "env name not POSIX, as bootserver refuses it",
+			yaml:     "name: a\ncommand: [x]\nenv:\n  A-B: x\n",
+			wantErrs: []wantErr{{4, `env.A-B: variable name "A-B" is not [A-Za-z_][A-Za-z0-9_]*`}},
 		},
 		{
 			name:     "restart duration",
@@ -159,7 +178,7 @@ func TestParse(t *testing.T) {
 		},
 		{
 			name:     "unknown nested keys with their lines",
-			yaml:     "name: a\nversion: '1'\npackage:\n  url: u\n  sha: x\nlimits:\n  cpus: 10%\n",
+			yaml:     "name: a\nversion: '1'\npackage:\n  url: https://pkg/a.tgz\n  sha: x\nlimits:\n  cpus: 10%\n",
 			wantErrs: []wantErr{{5, `unknown key "sha" in package`}, {7, `unknown key "cpus" in limits`}},
 		},
 		{

@@ -26,10 +26,9 @@ type fieldError struct {
 
 func (e fieldError) String() string { return e.Field + ": " + e.Msg }
 
-// ValidateName checks an agent name (SPEC §4). Callers taking names from the
-// network use it before the name touches a path. The message is meant to
+// validateName checks an agent name (SPEC §4). The message is meant to
 // follow "name: ".
-func ValidateName(name string) error {
+func validateName(name string) error {
 	if name == "" {
 		return fmt.Errorf("required")
 	}
@@ -39,8 +38,8 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// ValidateVersion checks a version string for path safety.
-func ValidateVersion(v string) error {
+// validateVersion checks a version string for path safety.
+func validateVersion(v string) error {
 	if !syntax.Version(v) {
 		return fmt.Errorf("%q is not a valid version (want %s)", v, syntax.VersionRule)
 	}
@@ -65,12 +64,12 @@ func (d *Doc) fieldErrors() []fieldError {
 			fes = append(fes, fieldError{field, err.Error()})
 		}
 	}
-	add("name", ValidateName(d.Name))
+	add("name", validateName(d.Name))
 	add("state", validateState(d.State))
 	add("user", validateAccount(d.User))
 	add("group", validateAccount(d.Group))
 	if d.Version != "" {
-		add("version", ValidateVersion(d.Version))
+		add("version", validateVersion(d.Version))
 	}
 	fes = append(fes, d.packageErrors()...)
 	fes = append(fes, d.commandErrors()...)
@@ -122,9 +121,14 @@ func (d *Doc) packageErrors() []fieldError {
 	}
 	if strings.TrimSpace(d.Package.URL) == "" {
 		fes = append(fes, fieldError{"package.url", "required"})
+	} else if _, err := syntax.ParsePackageURL(d.Package.URL); err != nil {
+		// The store's own rule: a URL refused here would fail every install.
+		fes = append(fes, fieldError{"package.url", err.Error()})
 	}
-	if c := d.Package.Checksum; c != "" && !validChecksum(c) {
-		fes = append(fes, fieldError{"package.checksum", fmt.Sprintf("%q is not SHA256:<64 hex digits>", c)})
+	if c := d.Package.Checksum; c != "" {
+		if _, ok := syntax.ChecksumHex(c); !ok {
+			fes = append(fes, fieldError{"package.checksum", fmt.Sprintf("%q is not %s", c, syntax.ChecksumRule)})
+		}
 	}
 	return fes
 }
@@ -150,26 +154,14 @@ func (d *Doc) commandErrors() []fieldError {
 	return fes
 }
 
-// envErrors refuses what execve cannot represent: "K=V" strings are split at
-// the first '=' and end at NUL.
+// envErrors checks every variable with syntax.Env, in name order so the
+// errors come out the same every time.
 func envErrors(env map[string]string) []fieldError {
 	var fes []fieldError
 	for _, k := range slices.Sorted(maps.Keys(env)) {
-		field := "env." + k
-		switch {
-		case k == "":
-			fes = append(fes, fieldError{"env", "empty variable name"})
-		case strings.ContainsAny(k, "=\x00"):
-			fes = append(fes, fieldError{field, fmt.Sprintf("variable name %q contains '=' or NUL", k)})
-		}
-		if strings.IndexByte(env[k], 0) >= 0 {
-			fes = append(fes, fieldError{field, "value contains a NUL byte"})
+		if err := syntax.Env(k, env[k]); err != nil {
+			fes = append(fes, fieldError{"env." + k, err.Error()})
 		}
 	}
 	return fes
-}
-
-func validChecksum(c string) bool {
-	_, ok := syntax.ChecksumHex(c)
-	return ok
 }

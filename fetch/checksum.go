@@ -6,29 +6,23 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
-const checksumPrefix = "SHA256:"
-
-// ParseChecksum reads "SHA256:<hex>" (prefix in any case, as on the wire
-// and in desired files) and returns the lowercase hex digest.
+// ParseChecksum reads a checksum with syntax.ChecksumHex, the rule desired
+// docs, jobs and bootserver validate with, and returns the lowercase hex
+// digest.
 func ParseChecksum(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) < len(checksumPrefix) || !strings.EqualFold(s[:len(checksumPrefix)], checksumPrefix) {
-		return "", fmt.Errorf("%w %q: want %s<64 hex digits>", ErrBadChecksum, s, checksumPrefix)
-	}
-	digest := strings.ToLower(s[len(checksumPrefix):])
-	if b, err := hex.DecodeString(digest); err != nil || len(b) != sha256.Size {
-		return "", fmt.Errorf("%w %q: want %s<64 hex digits>", ErrBadChecksum, s, checksumPrefix)
+	digest, ok := syntax.ChecksumHex(s)
+	if !ok {
+		return "", fmt.Errorf("%w %q: want %s", ErrBadChecksum, s, syntax.ChecksumRule)
 	}
 	return digest, nil
 }
 
 // FormatChecksum is the canonical form reported in Installed.Checksum.
-func FormatChecksum(digest string) string {
-	return checksumPrefix + digest
-}
+func FormatChecksum(digest string) string { return syntax.FormatChecksum(digest) }
 
 // fileDigest returns the lowercase hex sha256 of a file's content.
 func fileDigest(path string) (string, error) {

@@ -18,7 +18,7 @@ func TestParseChecksum(t *testing.T) {
 		{name: "wire form", in: "SHA256:" + hex, want: hex},
 		{name: "lowercase prefix", in: "sha256:" + hex, want: hex},
 		{name: "mixed case prefix and digits", in: "Sha256:" + strings.ToUpper(hex), want: hex},
-		{name: "surrounding space", in: " SHA256:" + hex + "\n", want: hex},
+		{name: "surrounding space refused, as validation refuses it", in: " SHA256:" + hex + "\n", wantErr: true},
 		{name: "no prefix", in: hex, wantErr: true},
 		{name: "other algorithm", in: "MD5:" + hex[:32], wantErr: true},
 		{name: "short digest", in: "SHA256:" + hex[:62], wantErr: true},

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"github.com/bootagent/bootagent/syntax"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -77,9 +78,9 @@ func (m Manifest) validate() error {
 	if len(m.Command) > 0 && m.Command[0] == "" {
 		return errors.New("command[0] is empty")
 	}
-	for k, v := range m.Env {
-		if k == "" || strings.ContainsAny(k, "=\x00") || strings.Contains(v, "\x00") {
-			return fmt.Errorf("env %q: a name must be non-empty without '=' or NUL, a value without NUL", k)
+	for _, k := range slices.Sorted(maps.Keys(m.Env)) {
+		if err := syntax.Env(k, m.Env[k]); err != nil { // the desired docs' rule
+			return fmt.Errorf("env: %w", err)
 		}
 	}
 	return nil

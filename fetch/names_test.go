@@ -5,8 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 func TestFetchRefusesBadNames(t *testing.T) {
@@ -46,5 +49,17 @@ func TestFetchRefusesBadNames(t *testing.T) {
 	}
 	if err := ValidateName("agent name", strings.Repeat("a", 64)); err != nil {
 		t.Errorf("a 64-character name is valid: %v", err)
+	}
+}
+
+// The store unpacks exactly the archive types validation accepts.
+func TestArchiveKindsAreSyntaxArchiveTypes(t *testing.T) {
+	var got []string
+	for k := range archiveKinds {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, syntax.ArchiveTypes) {
+		t.Fatalf("archiveKinds %q, syntax.ArchiveTypes %q", got, syntax.ArchiveTypes)
 	}
 }

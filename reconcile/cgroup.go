@@ -8,19 +8,22 @@ import (
 
 	"github.com/bootagent/bootagent/desired"
 	"github.com/bootagent/bootagent/supervise"
+	"github.com/bootagent/bootagent/syntax"
 )
 
-// cgroupLimits converts the limits as written to what the cgroup takes.
+// cgroupLimits converts the limits as written to what the cgroup takes,
+// with the functions desired/ validated them with: a limit that validated
+// converts.
 func cgroupLimits(l desired.Limits) (supervise.CgroupLimits, error) {
 	var out supervise.CgroupLimits
 	var err error
 	if l.CPU != "" {
-		if out.CPUPercent, err = desired.ParseCPU(l.CPU); err != nil {
+		if out.CPUPercent, err = syntax.ParseCPU(l.CPU); err != nil {
 			return out, err
 		}
 	}
 	if l.Memory != "" {
-		if out.MemoryBytes, err = desired.ParseMemory(l.Memory); err != nil {
+		if out.MemoryBytes, err = syntax.ParseMemory(l.Memory); err != nil {
 			return out, err
 		}
 	}

@@ -2,32 +2,24 @@ package server
 
 import (
 	"fmt"
-	"github.com/bootagent/bootagent/syntax"
-	"net"
-	"net/url"
-	"regexp"
-	"strconv"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/bootagent/bootagent/api"
-	"github.com/bootagent/bootagent/desired"
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // Everything from the network or an operator is checked here, before it is
 // stored: the server must never hand an agent a job the agent would refuse
 // (SPEC §4's name syntax, §7's checksum form).
 
-var (
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
-
 const (
 	maxHostname = 255
 	maxAgentSN  = 128
 	maxJobID    = 256
 	maxTags     = 1024
-	maxURL      = 4096
 )
 
 func invalid(format string, a ...any) error {
@@ -147,26 +139,24 @@ func validateJobName(name string) error {
 	return nil
 }
 
-// validatePackage checks an install's url and checksum and returns the
-// checksum in its wire form, SHA256:<lower-case hex>.
+// validatePackage checks an install's url and checksum with the rules the
+// agent applies (syntax/), and returns the checksum in its wire form,
+// SHA256:<lower-case hex>.
 func validatePackage(action, rawURL, checksum string) (string, error) {
-	switch {
-	case strings.TrimSpace(rawURL) == "":
+	if strings.TrimSpace(rawURL) == "" {
 		return "", invalid("%s needs a url", action)
-	case len(rawURL) > maxURL || hasControl(rawURL) || strings.ContainsAny(rawURL, " \t"):
-		return "", invalid("url %.60q is not a valid package source", rawURL)
 	}
-	if _, err := url.Parse(rawURL); err != nil {
-		return "", invalid("url %.60q: %v", rawURL, err)
+	if _, err := syntax.ParsePackageURL(rawURL); err != nil {
+		return "", invalid("url: %v", err)
 	}
 	if checksum == "" {
-		return "", invalid("%s needs a checksum (SHA256:<64 hex digits>)", action)
+		return "", invalid("%s needs a checksum (%s)", action, syntax.ChecksumRule)
 	}
 	hex, ok := syntax.ChecksumHex(checksum)
 	if !ok {
 		return "", invalid("checksum %.80q is not %s", checksum, syntax.ChecksumRule)
 	}
-	return "SHA256:" + hex, nil
+	return syntax.FormatChecksum(hex), nil
 }
 
 func validateConfigJob(r api.JobRequest) error {
@@ -187,44 +177,20 @@ func validateConfigJob(r api.JobRequest) error {
 	return validateSvrlist(r.Svrlist)
 }
 
-// validateSvrlist checks a comma-separated list of host:port (or http(s)
-// URLs, as in the agent's configuration); empty items are allowed, as in
-// the design note's "192.168.9.1:1234,".
+// validateSvrlist checks a svrlist exactly as the agent will parse it
+// (syntax.ParseSvrlist); empty items are allowed, as in the design note's
+// "192.168.9.1:1234,".
 func validateSvrlist(list string) error {
-	for item := range strings.SplitSeq(list, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		hostport := item
-		if strings.Contains(item, "://") {
-			u, err := url.Parse(item)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return invalid("svrlist entry %q is not host:port or an http(s) URL", item)
-			}
-			if u.Port() == "" {
-				continue
-			}
-			hostport = u.Host
-		}
-		host, port, err := net.SplitHostPort(hostport)
-		if err != nil || host == "" {
-			return invalid("svrlist entry %q is not host:port", item)
-		}
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return invalid("svrlist entry %q: port %q is not in 1-65535", item, port)
-		}
+	if _, err := syntax.ParseSvrlist(list); err != nil {
+		return invalid("%v", err)
 	}
 	return nil
 }
 
 func validateEnvs(envs map[string]string) error {
-	for k, v := range envs {
-		if !envNameRE.MatchString(k) {
-			return invalid("env name %q is invalid (want [A-Za-z_][A-Za-z0-9_]*)", k)
-		}
-		if strings.ContainsRune(v, 0) {
-			return invalid("env %s contains a NUL byte", k)
+	for _, k := range slices.Sorted(maps.Keys(envs)) {
+		if err := syntax.Env(k, envs[k]); err != nil {
+			return invalid("env: %v", err)
 		}
 	}
 	return nil
@@ -232,12 +198,12 @@ func validateEnvs(envs map[string]string) error {
 
 func validateLimits(l api.JobLimits) error {
 	if l.CPU != "" {
-		if _, err := desired.ParseCPU(l.CPU); err != nil {
+		if _, err := syntax.ParseCPU(l.CPU); err != nil {
 			return invalid("%v", err)
 		}
 	}
 	if l.Memory != "" {
-		if _, err := desired.ParseMemory(l.Memory); err != nil {
+		if _, err := syntax.ParseMemory(l.Memory); err != nil {
 			return invalid("%v", err)
 		}
 	}

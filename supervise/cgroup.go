@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"github.com/bootagent/bootagent/syntax"
 	"path"
-	"regexp"
-	"strings"
 	"sync"
 
 	"github.com/opencontainers/cgroups"
@@ -43,24 +41,17 @@ type Cgroup struct {
 	destroyed bool
 }
 
-// cgroupParentPart allows systemd-like slice names ("system.slice") but no
-// "." or ".." and nothing that could leave the cgroup tree.
-var cgroupParentPart = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._@-]{0,254}$`)
-
 // cgroupRelPath validates parent and name and joins them, without a leading
 // slash. An empty parent puts the cgroup at the root of the hierarchy.
 func cgroupRelPath(parent, name string) (string, error) {
 	if !syntax.AgentName(name) { // it becomes a directory
 		return "", fmt.Errorf("%w: agent name %q", ErrCgroupInvalidName, name)
 	}
-	parent = strings.Trim(parent, "/")
 	if parent == "" {
 		return name, nil
 	}
-	for _, part := range strings.Split(parent, "/") {
-		if !cgroupParentPart.MatchString(part) {
-			return "", fmt.Errorf("%w: parent %q", ErrCgroupInvalidName, parent)
-		}
+	if err := syntax.CgroupParent(parent); err != nil { // config validation's rule
+		return "", fmt.Errorf("%w: cgroup_parent %v", ErrCgroupInvalidName, err)
 	}
 	return path.Join(parent, name), nil
 }

@@ -2,21 +2,16 @@ package supervise
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 	"strconv"
 	"sync"
 
+	"github.com/bootagent/bootagent/syntax"
 	"github.com/opencontainers/cgroups"
 )
 
-const (
-	// cgroupCFSPeriod is the CFS period in µs; the quota is a share of it.
-	cgroupCFSPeriod = 100000
-	// cgroupMinQuota is the kernel's smallest CFS quota (1 ms): below it the
-	// write fails with EINVAL, so we refuse such a limit with a clear error.
-	cgroupMinQuota = 1000
-)
+// cgroupCFSPeriod is the CFS period in µs; the quota is a share of it.
+const cgroupCFSPeriod = syntax.CFSPeriodUS
 
 // Set changes the limits live: running processes are throttled or limited
 // from the next scheduling period on, without a restart. A zero field removes
@@ -54,19 +49,16 @@ func (c *Cgroup) Set(l CgroupLimits) error {
 // a data race when two agents start at once. Set is rare; a lock is cheap.
 var librarySetMu sync.Mutex
 
-// cgroupQuota turns a percent of one CPU into a CFS quota; -1 is unlimited
-// (both libraries' fs writers turn it into "-1" on v1 and "max" on v2).
+// cgroupQuota turns a percent of one CPU into a CFS quota with
+// syntax.CPUQuota, the conversion validation used; 0 is unlimited, -1 to
+// the library (both its fs writers turn it into "-1" on v1 and "max" on v2).
 func cgroupQuota(percent float64) (int64, error) {
-	switch {
-	case math.IsNaN(percent) || math.IsInf(percent, 0) || percent < 0:
-		return 0, fmt.Errorf("%w: cpu must be a non-negative number", ErrCgroupInvalidLimits)
-	case percent == 0:
+	if percent == 0 {
 		return -1, nil
 	}
-	quota := int64(math.Round(percent / 100 * cgroupCFSPeriod))
-	if quota < cgroupMinQuota {
-		return 0, fmt.Errorf("%w: below the kernel's minimum of %g%%", ErrCgroupInvalidLimits,
-			float64(cgroupMinQuota)*100/cgroupCFSPeriod)
+	quota, err := syntax.CPUQuota(percent)
+	if err != nil {
+		return 0, fmt.Errorf("%w: cpu %s", ErrCgroupInvalidLimits, err)
 	}
 	return quota, nil
 }

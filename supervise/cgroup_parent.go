@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
+
+	"github.com/bootagent/bootagent/syntax"
 
 	"github.com/opencontainers/cgroups/manager"
 )
@@ -14,12 +15,11 @@ import (
 // cgroup that still has children, so agents left running are never
 // touched: such a parent simply stays.
 func RemoveCgroupParent(parent string) error {
-	parent = strings.Trim(parent, "/")
 	if parent == "" {
 		return nil
 	}
-	if _, err := cgroupRelPath(parent, "x"); err != nil {
-		return err
+	if err := syntax.CgroupParent(parent); err != nil { // config validation's rule
+		return fmt.Errorf("%w: cgroup_parent %v", ErrCgroupInvalidName, err)
 	}
 	mgr, err := manager.New(cgroupConfig(parent))
 	if err != nil {

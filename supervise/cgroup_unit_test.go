@@ -16,7 +16,7 @@ func TestCgroupRelPath(t *testing.T) {
 		wantErr                   bool
 	}{
 		{name: "plain", parent: "bootagent", agent: "BasicAgent", want: "bootagent/BasicAgent"},
-		{name: "slashes trimmed", parent: "/bootagent/", agent: "a", want: "bootagent/a"},
+		{name: "absolute parent refused as config validation refuses it", parent: "/bootagent", agent: "a", wantErr: true},
 		{name: "nested slice", parent: "system.slice/bootagent", agent: "a.b_c-1", want: "system.slice/bootagent/a.b_c-1"},
 		{name: "no parent", parent: "", agent: "a", want: "a"},
 		{name: "dotdot agent", parent: "bootagent", agent: "..", wantErr: true},

@@ -24,6 +24,7 @@ func TestForms(t *testing.T) {
 		{"checksum", func() bool { _, ok := ChecksumHex("SHA256:" + hex); return ok }(), true},
 		{"checksum lower prefix", func() bool { _, ok := ChecksumHex("sha256:" + hex); return ok }(), true},
 		{"checksum short", func() bool { _, ok := ChecksumHex("SHA256:abc"); return ok }(), false},
+		{"checksum with a space refused, not trimmed", func() bool { _, ok := ChecksumHex(" SHA256:" + hex); return ok }(), false},
 		{"checksum md5", func() bool { _, ok := ChecksumHex("MD5:" + hex); return ok }(), false},
 	}
 	for _, tc := range tests {
