@@ -97,4 +97,3 @@ func TestParseSvrlist(t *testing.T) {
 		})
 	}
 }
-
