@@ -10,8 +10,9 @@ import (
 // with the file source's rules; a file named explicitly is read whatever
 // its name. Besides each file's own errors it reports names defined twice
 // anywhere in what was given, in argument order (the first one wins, as in
-// the daemon).
-func ValidatePaths(paths ...string) Errors {
+// the daemon), and what rules (the daemon configuration's) make every
+// install of a doc fail.
+func ValidatePaths(rules InstallRules, paths ...string) Errors {
 	var errs Errors
 	var docs []Doc
 	seen := map[string]bool{} // a file given twice is not its own duplicate
@@ -33,6 +34,9 @@ func ValidatePaths(paths ...string) Errors {
 			ds, es := ParseFile(f)
 			docs = append(docs, ds...)
 			errs = append(errs, es...)
+			for _, d := range ds {
+				errs = append(errs, rules.errors(d)...)
+			}
 		}
 	}
 	return append(errs, duplicateErrors(docs)...)

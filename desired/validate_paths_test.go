@@ -22,6 +22,7 @@ func TestValidatePaths(t *testing.T) {
 		"agents.d/notes.txt":    "not: [valid\n",
 		"extra.conf":            "name: b\ncommand: [z]\n",
 		"good.yaml":             "name: g\ncommand: [x]\n",
+		"nosum.yaml":            "name: n\nversion: '1'\npackage: {url: https://h/n.tgz}\n---\nname: l\nversion: '1'\npackage: {url: /srv/l.tgz}\n",
 	}
 	for name, content := range files {
 		writeFile(t, filepath.Join(dir, name), content)
@@ -30,9 +31,19 @@ func TestValidatePaths(t *testing.T) {
 
 	tests := []struct {
 		name  string
+		rules InstallRules
 		paths []string
 		want  []string // Error() of each error, in order
 	}{
+		{name: "no checksum without require_checksum", paths: []string{p("nosum.yaml")}},
+		{
+			// The package store would refuse every install of n; a local
+			// file is hashed instead.
+			name:  "no checksum with require_checksum",
+			rules: InstallRules{RequireChecksum: true},
+			paths: []string{p("nosum.yaml")},
+			want:  []string{p("nosum.yaml") + ":1: package.checksum: required, as require_checksum is on and https://h/n.tgz is not a local file (every install would fail)"},
+		},
 		{name: "valid file", paths: []string{p("good.yaml")}},
 		{name: "same file twice is not a duplicate", paths: []string{p("good.yaml"), p("good.yaml")}},
 		{
@@ -56,7 +67,7 @@ func TestValidatePaths(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			errs := ValidatePaths(tt.paths...)
+			errs := ValidatePaths(tt.rules, tt.paths...)
 			var got []string
 			for _, e := range errs {
 				got = append(got, e.Error())

@@ -28,7 +28,9 @@ const usage = `usage: bootagent COMMAND [flags]
 commands:
   run [--config FILE]              run the daemon in the foreground
   status [--json] [--config FILE]  show the running daemon's state
-  validate PATH...                 check desired-state files or directories
+  validate [--config FILE] PATH... check desired-state files or directories
+                                   (--config: also the daemon configuration,
+                                   by default with its desired_dir)
   restart [--config FILE] NAME     restart a sub-agent now, clearing fatal
   version                          print the version
 `

@@ -9,15 +9,34 @@ import (
 	"github.com/bootagent/bootagent/desired"
 )
 
+// cmdValidate checks desired files with the daemon's own parser. With
+// --config it first loads the configuration as `run` would (the same
+// LoadConfig, so every error the daemon would refuse to start on), checks
+// the docs against its install rules (require_checksum), and without PATH
+// checks its desired_dir.
 func cmdValidate(args []string) int {
 	fs := newFlags("validate")
+	cfgPath := fs.String("config", "", "also check this daemon configuration, and by default its desired_dir")
 	if !parse(fs, args) {
 		return exitUsage
 	}
-	if fs.NArg() == 0 {
-		return usageError("validate needs at least one file or directory")
+	paths := fs.Args()
+	var rules desired.InstallRules
+	if *cfgPath != "" {
+		cfg, err := desired.LoadConfig(*cfgPath)
+		if err != nil {
+			stderrf("%v\n", err)
+			return exitFail
+		}
+		rules = desired.InstallRulesOf(cfg)
+		if len(paths) == 0 {
+			paths = []string{cfg.DesiredDir}
+		}
 	}
-	errs := desired.ValidatePaths(fs.Args()...)
+	if len(paths) == 0 {
+		return usageError("validate needs at least one file or directory (or --config FILE)")
+	}
+	errs := desired.ValidatePaths(rules, paths...)
 	for _, e := range errs {
 		stderrf("%s\n", e.Error())
 	}
