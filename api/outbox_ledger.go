@@ -165,10 +165,6 @@ func (l *JobLedger) Finish(r JobResult) error {
 	return nil
 }
 
-// Record stores the result of a job that was never begun, e.g. one
-// rejected as invalid; it is Finish under the name the caller means.
-func (l *JobLedger) Record(r JobResult) error { return l.Finish(r) }
-
 // Seen returns the stored result of a finished job.
 func (l *JobLedger) Seen(id string) (JobResult, bool) {
 	l.mu.Lock()

@@ -43,8 +43,8 @@ func TestLedgerBeginFinishSeen(t *testing.T) {
 		t.Fatal("a finished job is new again")
 	}
 
-	// A rejected job never begun is recorded directly.
-	if err := l.Record(JobResult{ID: "bad", Errcode: 2, Message: "invalid"}); err != nil {
+	// A rejected job never begun is finished directly.
+	if err := l.Finish(JobResult{ID: "bad", Errcode: 2, Message: "invalid"}); err != nil {
 		t.Fatal(err)
 	}
 	if isNew, _ := l.Begin("bad", "", ""); isNew {
@@ -120,7 +120,9 @@ func TestLedgerBound(t *testing.T) {
 	}
 	// The order survives a restart: the next prune still drops the oldest.
 	l = openLedger(t, dir, 3)
-	l.Record(JobResult{ID: "j5"})
+	if err := l.Finish(JobResult{ID: "j5"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, ok := l.Get("j3"); ok {
 		t.Error("after reopen the oldest finished job was kept")
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // TempPrefix marks files being written; whatever carries it at start-up was
@@ -61,6 +60,3 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
-
-// IsTemp reports whether a file name is one of WriteFile's temporaries.
-func IsTemp(name string) bool { return strings.HasPrefix(name, TempPrefix) }

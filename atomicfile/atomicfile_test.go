@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,7 +25,7 @@ func TestWriteFileReplacesAndLeavesNoTemp(t *testing.T) {
 	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if IsTemp(e.Name()) {
+		if strings.HasPrefix(e.Name(), TempPrefix) {
 			t.Fatalf("temporary %s left behind", e.Name())
 		}
 	}

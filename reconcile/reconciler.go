@@ -153,14 +153,6 @@ func (r *Reconciler) Usage(name string) (limits supervise.CgroupLimits, stats su
 	return limits, stats, err1 == nil && err2 == nil
 }
 
-// Desired returns the desired doc for name, if any.
-func (r *Reconciler) Desired(name string) (desired.Doc, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	d, ok := r.set.Docs[name]
-	return d, ok
-}
-
 // Shutdown stops every worker. With stopAgents each stops its process
 // gracefully (in parallel); otherwise processes are left running for the
 // next start to adopt. It returns when every worker is done.
