@@ -139,9 +139,6 @@ func scanZip(path string, b *budget) ([]entry, error) {
 	}
 	entries := make([]entry, 0, len(zr.File))
 	for _, f := range zr.File {
-		if err := b.entry(); err != nil {
-			return nil, err
-		}
 		e, err := zipEntry(f, b)
 		if err != nil {
 			return nil, err
