@@ -100,6 +100,7 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 	}
 	store, err := fetch.NewStore(cfg.StateDir, fetch.Options{
 		RequireChecksum: cfg.RequireChecksum, Timeout: cfg.DownloadTimeout.D(),
+		MaxDownload: cfg.PackageMaxDownloadBytes(), MaxUnpacked: cfg.PackageMaxUnpackedBytes(), MaxEntries: cfg.PackageMaxEntries,
 		Logger: logger.With("component", "fetch"),
 	})
 	if err != nil {

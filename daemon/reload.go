@@ -26,5 +26,8 @@ func restartOnly(cur desired.Config, next *desired.Config) []string {
 	keep("log_format", next.LogFormat != cur.LogFormat, func() { next.LogFormat = cur.LogFormat })
 	keep("require_checksum", next.RequireChecksum != cur.RequireChecksum, func() { next.RequireChecksum = cur.RequireChecksum })
 	keep("download_timeout", next.DownloadTimeout != cur.DownloadTimeout, func() { next.DownloadTimeout = cur.DownloadTimeout })
+	keep("package_max_download", next.PackageMaxDownloadBytes() != cur.PackageMaxDownloadBytes(), func() { next.PackageMaxDownload = cur.PackageMaxDownload })
+	keep("package_max_unpacked", next.PackageMaxUnpackedBytes() != cur.PackageMaxUnpackedBytes(), func() { next.PackageMaxUnpacked = cur.PackageMaxUnpacked })
+	keep("package_max_entries", next.PackageMaxEntries != cur.PackageMaxEntries, func() { next.PackageMaxEntries = cur.PackageMaxEntries })
 	return changed
 }

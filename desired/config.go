@@ -38,10 +38,20 @@ type Config struct {
 	UpgradeHealthWindow Duration `yaml:"upgrade_health_window"`
 	// DownloadTimeout bounds each package transfer; default 10m.
 	DownloadTimeout Duration `yaml:"download_timeout"`
-	Path            string   `yaml:"-"` // the file it was loaded from (absolute)
+	// PackageMaxDownload, PackageMaxUnpacked (syntax.ParseSize) and
+	// PackageMaxEntries bound one package's archive, what is unpacked from
+	// it and its entries, so no package can fill state_dir.
+	PackageMaxDownload string `yaml:"package_max_download"`
+	PackageMaxUnpacked string `yaml:"package_max_unpacked"`
+	PackageMaxEntries  int    `yaml:"package_max_entries"`
+	Path               string `yaml:"-"` // the file it was loaded from (absolute)
 }
 
-const defaultLogMaxSize = "10M"
+const (
+	defaultLogMaxSize         = "10M"
+	defaultPackageMaxDownload = "2G"
+	defaultPackageMaxUnpacked = "8G"
+)
 
 var configType = reflect.TypeFor[Config]()
 
@@ -61,6 +71,9 @@ func DefaultConfig() Config {
 		RequireChecksum:     true,
 		UpgradeHealthWindow: Duration(30 * time.Second),
 		DownloadTimeout:     Duration(10 * time.Minute),
+		PackageMaxDownload:  defaultPackageMaxDownload,
+		PackageMaxUnpacked:  defaultPackageMaxUnpacked,
+		PackageMaxEntries:   100000,
 	}
 }
 
@@ -143,10 +156,22 @@ func (c Config) SocketPath() string {
 // LogMaxBytes is log_max_size in bytes. A Config that did not pass
 // validation (built by hand) falls back to the default rather than to "no
 // rotation", which would let a chatty agent fill the disk.
-func (c Config) LogMaxBytes() int64 {
-	if n, err := syntax.ParseSize(c.LogMaxSize); err == nil {
+func (c Config) LogMaxBytes() int64 { return sizeOr(c.LogMaxSize, defaultLogMaxSize) }
+
+// PackageMaxDownloadBytes and PackageMaxUnpackedBytes are the package
+// limits in bytes, with the same fallback as LogMaxBytes.
+func (c Config) PackageMaxDownloadBytes() int64 {
+	return sizeOr(c.PackageMaxDownload, defaultPackageMaxDownload)
+}
+
+func (c Config) PackageMaxUnpackedBytes() int64 {
+	return sizeOr(c.PackageMaxUnpacked, defaultPackageMaxUnpacked)
+}
+
+func sizeOr(s, def string) int64 {
+	if n, err := syntax.ParseSize(s); err == nil {
 		return n
 	}
-	n, _ := syntax.ParseSize(defaultLogMaxSize)
+	n, _ := syntax.ParseSize(def)
 	return n
 }

@@ -28,6 +28,8 @@ func TestDefaultConfig(t *testing.T) {
 		t.Errorf("defaults = %+v", c)
 	case c.StopGrace.D() != 10*time.Second, c.LogMaxBytes() != 10<<20, c.LogKeep != 3:
 		t.Errorf("extension defaults = %+v", c)
+	case c.PackageMaxDownloadBytes() != 2<<30, c.PackageMaxUnpackedBytes() != 8<<30, c.PackageMaxEntries != 100000:
+		t.Errorf("package limits = %q %q %d", c.PackageMaxDownload, c.PackageMaxUnpacked, c.PackageMaxEntries)
 	case c.SocketPath() != "/var/lib/bootagent/bootagent.sock":
 		t.Errorf("SocketPath() = %q", c.SocketPath())
 	}
@@ -77,6 +79,15 @@ log_keep: 0
 					c.CgroupParent != "system.slice/bootagent" || !c.KeepAgentsOnExit || c.LogFormat != "json" ||
 					c.StopGrace.D() != 2*time.Second || c.LogMaxBytes() != 1<<30 || c.LogKeep != 0 {
 					t.Errorf("got %+v", c)
+				}
+			},
+		},
+		{
+			name: "package limits",
+			yaml: "package_max_download: 512M\npackage_max_unpacked: 1.5G\npackage_max_entries: 20\n",
+			check: func(t *testing.T, c Config, dir string) {
+				if c.PackageMaxDownloadBytes() != 512<<20 || c.PackageMaxUnpackedBytes() != 1536<<20 || c.PackageMaxEntries != 20 {
+					t.Errorf("package limits = %d %d %d", c.PackageMaxDownloadBytes(), c.PackageMaxUnpackedBytes(), c.PackageMaxEntries)
 				}
 			},
 		},
@@ -136,6 +147,10 @@ log_keep: 0
 		{name: "zero step", yaml: "step: 0\n", wantErrs: []wantErr{{1, "step: must be above 0"}}},
 		{name: "log_format", yaml: "log_format: xml\n", wantErrs: []wantErr{{1, `log_format: "xml" is not "text" or "json"`}}},
 		{name: "log_max_size", yaml: "log_max_size: big\n", wantErrs: []wantErr{{1, `log_max_size: memory size "big"`}}},
+		{name: "bad package_max_download", yaml: "step: 1\npackage_max_download: lots\n", wantErrs: []wantErr{{2, `package_max_download: memory size "lots"`}}},
+		{name: "zero package_max_unpacked", yaml: "package_max_unpacked: 0\n", wantErrs: []wantErr{{1, `package_max_unpacked: memory size "0" must be above 0`}}},
+		{name: "zero package_max_entries", yaml: "\npackage_max_entries: 0\n", wantErrs: []wantErr{{2, "package_max_entries: 0 must be above 0"}}},
+		{name: "package_max_entries not a number", yaml: "package_max_entries: many\n", wantErrs: []wantErr{{1, "cannot unmarshal"}}},
 		{name: "negative log_keep", yaml: "log_keep: -1\n", wantErrs: []wantErr{{1, "log_keep: -1 is negative"}}},
 		{name: "negative max_failures", yaml: "restart:\n  max_failures: -1\n", wantErrs: []wantErr{{2, "restart.max_failures: -1 is negative"}}},
 		{name: "absolute cgroup_parent", yaml: "cgroup_parent: /sys/fs/cgroup\n", wantErrs: []wantErr{{1, "must be a relative path"}}},
@@ -202,5 +217,8 @@ func TestLogMaxBytesFallback(t *testing.T) {
 	c := Config{LogMaxSize: "garbage"}
 	if c.LogMaxBytes() != 10<<20 {
 		t.Errorf("LogMaxBytes() = %d, want the 10M default", c.LogMaxBytes())
+	}
+	if c.PackageMaxDownloadBytes() != 2<<30 || c.PackageMaxUnpackedBytes() != 8<<30 {
+		t.Errorf("package limits of an unvalidated config = %d %d, want the defaults", c.PackageMaxDownloadBytes(), c.PackageMaxUnpackedBytes())
 	}
 }

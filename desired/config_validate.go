@@ -54,6 +54,15 @@ func (c Config) fieldErrors() []fieldError {
 	if c.DownloadTimeout <= 0 {
 		add("download_timeout", fmt.Errorf("must be positive"))
 	}
+	if _, err := syntax.ParseSize(c.PackageMaxDownload); err != nil {
+		add("package_max_download", err)
+	}
+	if _, err := syntax.ParseSize(c.PackageMaxUnpacked); err != nil {
+		add("package_max_unpacked", err)
+	}
+	if c.PackageMaxEntries <= 0 {
+		add("package_max_entries", fmt.Errorf("%d must be above 0", c.PackageMaxEntries))
+	}
 	return fes
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 
 	getter "github.com/hashicorp/go-getter/v2"
 )
@@ -28,7 +29,7 @@ func newClient(httpClient *http.Client) *getter.Client {
 				XTerraformGetDisabled: true,
 			},
 			&FTPGetter{},
-			&getter.FileGetter{},
+			&localGetter{},
 		},
 		Decompressors:   map[string]getter.Decompressor{},
 		DisableSymlinks: true,
@@ -36,8 +37,8 @@ func newClient(httpClient *http.Client) *getter.Client {
 }
 
 // download copies src to the file dst, holding one of the Store's download
-// slots and bounded by Options.Timeout.
-func (s *Store) download(ctx context.Context, log *slog.Logger, src source, dst string) error {
+// slots and bounded by Options.Timeout and lim.maxDownload.
+func (s *Store) download(ctx context.Context, log *slog.Logger, src source, dst string, lim limits) error {
 	release, err := s.acquireSlot(ctx)
 	if err != nil {
 		return err
@@ -47,6 +48,7 @@ func (s *Store) download(ctx context.Context, log *slog.Logger, src source, dst 
 	tctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	log.Info("downloading")
+	capped := &cappedTracker{lim: lim, next: &progressLogger{log: log, every: s.opts.ProgressEvery}}
 	_, err = s.client.Get(tctx, &getter.Request{
 		Src:     src.getterSrc,
 		Dst:     dst,
@@ -55,11 +57,13 @@ func (s *Store) download(ctx context.Context, log *slog.Logger, src source, dst 
 		// a copy, or a later change of the source changes what is verified.
 		Copy:             true,
 		Umask:            unpackUmask,
-		ProgressListener: &progressLogger{log: log, every: s.opts.ProgressEvery},
+		ProgressListener: capped,
 	})
 	switch {
 	case err == nil:
-		return nil
+		return checkDownloaded(dst, lim)
+	case capped.refused() != nil:
+		return capped.refused()
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case errors.Is(tctx.Err(), context.DeadlineExceeded):
@@ -68,6 +72,20 @@ func (s *Store) download(ctx context.Context, log *slog.Logger, src source, dst 
 	default:
 		return fmt.Errorf("download %s: %w", src.display, err)
 	}
+}
+
+// checkDownloaded is the backstop for a getter that would copy a body
+// without reporting it to the tracker: the limit holds all the same, if
+// only once the bytes are written.
+func checkDownloaded(dst string, lim limits) error {
+	fi, err := os.Stat(dst)
+	if err != nil {
+		return err
+	}
+	if fi.Size() > lim.maxDownload {
+		return lim.downloadExceeded("%d bytes downloaded", fi.Size())
+	}
+	return nil
 }
 
 // acquireSlot waits for one of the MaxConcurrent download slots.

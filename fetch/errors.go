@@ -28,6 +28,9 @@ var (
 	ErrBadManifest = errors.New("bad manifest")
 	// ErrVersionMismatch: the request names a version the manifest does not.
 	ErrVersionMismatch = errors.New("version mismatch")
+	// ErrTooLarge: the package exceeds a limit of Options (download,
+	// unpacked size, entries); the error is a *LimitError naming it.
+	ErrTooLarge = errors.New("package too large")
 )
 
 // Transient errors: worth retrying with backoff.
@@ -42,11 +45,11 @@ var (
 var terminal = []error{
 	ErrBadName, ErrUnsupportedSource, ErrBadChecksum, ErrChecksumRequired,
 	ErrChecksumMismatch, ErrUnsafeArchive, ErrBadArchive, ErrBadManifest,
-	ErrVersionMismatch,
+	ErrVersionMismatch, ErrTooLarge,
 }
 
 // IsTerminal reports whether err means the request itself is wrong (bad
-// name, checksum, archive, manifest or version), so retrying it unchanged is
+// name, checksum, archive, manifest or version, or a package too large), so retrying it unchanged is
 // pointless. Network errors, timeouts and I/O errors are not terminal.
 func IsTerminal(err error) bool {
 	for _, t := range terminal {

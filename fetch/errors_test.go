@@ -21,6 +21,7 @@ func TestIsTerminal(t *testing.T) {
 		{name: "bad name", err: ErrBadName, want: true},
 		{name: "checksum required", err: ErrChecksumRequired, want: true},
 		{name: "unsupported source", err: ErrUnsupportedSource, want: true},
+		{name: "package over a limit", err: fmt.Errorf("fetch A: %w", &LimitError{URL: "/p.tgz", What: "download", Key: "package_max_download", Limit: "2G"}), want: true},
 		{name: "timeout", err: fmt.Errorf("fetch A: %w", ErrTimeout), want: false},
 		{name: "source changed", err: ErrSourceChanged, want: false},
 		{name: "network", err: errors.New("connection refused"), want: false},

@@ -73,14 +73,15 @@ func (s *Store) fetch(ctx context.Context, req Request) (*Installed, error) {
 	}
 	defer unlock()
 
-	want, err := s.expectedDigest(src, req.Checksum)
+	lim := s.limits(src)
+	want, err := s.expectedDigest(src, req.Checksum, lim)
 	if err != nil {
 		return nil, err
 	}
 	if inst, err := s.present(req, want.digest); inst != nil || err != nil {
 		return inst, err
 	}
-	return s.install(ctx, req, src, want)
+	return s.install(ctx, req, src, want, lim)
 }
 
 // expected is the digest the archive must have. derived means it was
@@ -91,7 +92,7 @@ type expected struct {
 	derived bool
 }
 
-func (s *Store) expectedDigest(src source, checksum string) (expected, error) {
+func (s *Store) expectedDigest(src source, checksum string, lim limits) (expected, error) {
 	if checksum != "" {
 		d, err := ParseChecksum(checksum)
 		return expected{digest: d}, err
@@ -103,7 +104,7 @@ func (s *Store) expectedDigest(src source, checksum string) (expected, error) {
 		return expected{}, nil
 	}
 	// Hashing a local file is cheap and lets the presence check work.
-	d, err := fileDigest(src.localPath)
+	d, err := localDigest(src.localPath, lim)
 	if err != nil {
 		return expected{}, err
 	}
@@ -145,7 +146,7 @@ func versionMismatch(requested, manifest string) error {
 // install downloads, verifies and unpacks into a work directory in tmp and
 // publishes the result with one rename. The work directory goes whatever
 // happens; a crash leaves it for NewStore.
-func (s *Store) install(ctx context.Context, req Request, src source, want expected) (*Installed, error) {
+func (s *Store) install(ctx context.Context, req Request, src source, want expected, lim limits) (*Installed, error) {
 	log := s.log.With("agent", req.Name, "url", src.display)
 	work, err := os.MkdirTemp(s.tmpDir, req.Name+"-")
 	if err != nil {
@@ -158,7 +159,7 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 	}()
 
 	archive := filepath.Join(work, "archive."+src.archive)
-	if err := s.download(ctx, log, src, archive); err != nil {
+	if err := s.download(ctx, log, src, archive, lim); err != nil {
 		return nil, err
 	}
 	got, err := verify(archive, want)
@@ -172,8 +173,8 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 	}
 
 	pkg := filepath.Join(work, "pkg")
-	if err := unpack(archive, src.archive, pkg); err != nil {
-		return nil, err
+	if err := unpack(archive, src.archive, pkg, lim); err != nil {
+		return nil, s.diskFull(err)
 	}
 	m, err := ReadManifest(pkg)
 	if err != nil {

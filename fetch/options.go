@@ -11,6 +11,9 @@ const (
 	DefaultTimeout       = 10 * time.Minute
 	DefaultMaxConcurrent = 2
 	DefaultProgressEvery = 5 * time.Second
+	DefaultMaxDownload   = 2 << 30
+	DefaultMaxUnpacked   = 8 << 30
+	DefaultMaxEntries    = 100000
 )
 
 // Options tune a Store. The zero value of every field but RequireChecksum
@@ -34,6 +37,13 @@ type Options struct {
 	// its own with the environment's proxy settings). Its Timeout should be
 	// zero: Timeout above already bounds each transfer.
 	HTTPClient *http.Client
+	// MaxDownload bounds the archive of one package in bytes (default
+	// 2 GiB), MaxUnpacked what is unpacked from it (default 8 GiB) and
+	// MaxEntries its number of entries (default 100000). A package over
+	// one is refused with a LimitError before more is written.
+	MaxDownload int64
+	MaxUnpacked int64
+	MaxEntries  int
 }
 
 // DefaultOptions returns the options of a daemon: checksums required and
@@ -51,6 +61,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = DefaultProgressEvery
+	}
+	if o.MaxDownload <= 0 {
+		o.MaxDownload = DefaultMaxDownload
+	}
+	if o.MaxUnpacked <= 0 {
+		o.MaxUnpacked = DefaultMaxUnpacked
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = DefaultMaxEntries
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -34,8 +34,11 @@ const maxLinkTarget = 4096
 // returns its entries. It refuses what go-getter would unpack unsafely or
 // silently wrong (see unpack.go), and since it reads every byte, a corrupt
 // or truncated archive is caught here as ErrBadArchive: an error from the
-// unpack that follows can then only be an I/O error worth retrying.
-func scanArchive(path, kind string) ([]entry, error) {
+// unpack that follows can then only be an I/O error worth retrying. It also
+// counts the entries and the bytes the unpack would write against lim, and
+// stops reading as soon as one is exceeded: the readers are the ones the
+// unpack uses, so what they produce here is what would land on disk.
+func scanArchive(path, kind string, lim limits) ([]entry, error) {
 	k, ok := archiveKinds[kind]
 	if !ok {
 		return nil, fmt.Errorf("%w: archive type %q", ErrUnsupportedSource, kind)
@@ -43,11 +46,12 @@ func scanArchive(path, kind string) ([]entry, error) {
 	var (
 		entries []entry
 		err     error
+		b       = &budget{lim: lim}
 	)
 	if k.tarStream == nil {
-		entries, err = scanZip(path)
+		entries, err = scanZip(path, b)
 	} else {
-		entries, err = scanTar(path, k.tarStream)
+		entries, err = scanTar(path, k.tarStream, b)
 	}
 	if err != nil {
 		return nil, err
@@ -58,7 +62,7 @@ func scanArchive(path, kind string) ([]entry, error) {
 	return entries, nil
 }
 
-func scanTar(path string, open func(io.Reader) (io.Reader, error)) ([]entry, error) {
+func scanTar(path string, open func(io.Reader) (io.Reader, error), b *budget) ([]entry, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -87,9 +91,11 @@ func scanTar(path string, open func(io.Reader) (io.Reader, error)) ([]entry, err
 		if skip {
 			continue
 		}
-		// Reading the body makes the decompressor check it.
-		if _, err := io.Copy(io.Discard, tr); err != nil {
-			return nil, fmt.Errorf("%w: entry %q: %v", ErrBadArchive, hdr.Name, err)
+		if err := b.entry(); err != nil {
+			return nil, err
+		}
+		if err := b.copy(io.Discard, tr, hdr.Name); err != nil {
+			return nil, err
 		}
 		entries = append(entries, e)
 	}
@@ -121,15 +127,19 @@ func tarEntry(hdr *tar.Header) (e entry, skip bool, err error) {
 	return e, false, err
 }
 
-func scanZip(path string) ([]entry, error) {
+func scanZip(path string, b *budget) ([]entry, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("%w: %v", ErrBadArchive, err)
 	}
 	defer zr.Close()
+	// The central directory is read already: refuse before any body.
+	if len(zr.File) > b.lim.maxEntries {
+		return nil, b.lim.entriesExceeded("the archive lists %d entries", len(zr.File))
+	}
 	entries := make([]entry, 0, len(zr.File))
 	for _, f := range zr.File {
-		e, err := zipEntry(f)
+		e, err := zipEntry(f, b)
 		if err != nil {
 			return nil, err
 		}
@@ -138,12 +148,12 @@ func scanZip(path string) ([]entry, error) {
 	return entries, nil
 }
 
-func zipEntry(f *zip.File) (entry, error) {
+func zipEntry(f *zip.File, b *budget) (entry, error) {
 	var e entry
 	mode := f.Mode()
 	switch {
 	case mode&fs.ModeSymlink != 0:
-		target, err := readZipBody(f, maxLinkTarget)
+		target, err := readZipBody(f, maxLinkTarget, b)
 		if err != nil {
 			return entry{}, err
 		}
@@ -152,7 +162,7 @@ func zipEntry(f *zip.File) (entry, error) {
 		e.kind = kindDir
 	case mode.IsRegular():
 		e.kind = kindFile
-		if _, err := readZipBody(f, -1); err != nil { // checks the CRC
+		if _, err := readZipBody(f, -1, b); err != nil { // checks the CRC
 			return entry{}, err
 		}
 	default:
@@ -164,9 +174,9 @@ func zipEntry(f *zip.File) (entry, error) {
 	return e, err
 }
 
-// readZipBody reads an entry to its end (verifying its CRC) and returns up
-// to limit bytes of it; limit < 0 keeps nothing.
-func readZipBody(f *zip.File, limit int64) (string, error) {
+// readZipBody reads an entry to its end (verifying its CRC), counting it
+// in b, and returns up to limit bytes of it; limit < 0 keeps nothing.
+func readZipBody(f *zip.File, limit int64, b *budget) (string, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return "", fmt.Errorf("%w: entry %q: %v", ErrBadArchive, f.Name, err)
@@ -180,8 +190,8 @@ func readZipBody(f *zip.File, limit int64) (string, error) {
 			return "", fmt.Errorf("%w: entry %q: symlink target longer than %d bytes", ErrBadArchive, f.Name, limit)
 		}
 	}
-	if _, err := io.Copy(w, rc); err != nil {
-		return "", fmt.Errorf("%w: entry %q: %v", ErrBadArchive, f.Name, err)
+	if err := b.copy(w, rc, f.Name); err != nil {
+		return "", err
 	}
 	return kept.String(), nil
 }

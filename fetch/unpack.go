@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // unpackUmask keeps packages from being group or world writable whatever
@@ -24,8 +25,8 @@ const unpackUmask = 0o022
 // target's text for zip), which silently breaks a package. So scanArchive
 // refuses unsafe entries first, and restoreLinks recreates the links that
 // stay inside afterwards.
-func unpack(archive, kind, dst string) error {
-	entries, err := scanArchive(archive, kind)
+func unpack(archive, kind, dst string, lim limits) error {
+	entries, err := scanArchive(archive, kind, lim)
 	if err != nil {
 		return err
 	}
@@ -34,6 +35,15 @@ func unpack(archive, kind, dst string) error {
 		return fmt.Errorf("unpack: %w", err)
 	}
 	return restoreLinks(dst, entries)
+}
+
+// diskFull says where the disk is full: a bare ENOSPC names a file in a
+// work directory that is gone by the time anyone reads the message.
+func (s *Store) diskFull(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w (the file system of %s is full)", err, s.tmpDir)
+	}
+	return err
 }
 
 // restoreLinks replaces go-getter's placeholder files with the links the
