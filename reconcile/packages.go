@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/bootagent/bootagent/actual"
@@ -22,34 +24,63 @@ type PackageStore interface {
 
 var _ PackageStore = (*fetch.Store)(nil)
 
-// badTarget remembers a desired doc whose package failed (terminal fetch
-// error, or it did not survive the upgrade health window) while a previous
-// version could run instead: until the desired doc changes, the worker
-// plans with the fallback doc, so the good version keeps running and is
-// restarted by the policy like any other.
-type badTarget struct {
-	hash     string       // Hash of the failed desired doc
-	fallback *desired.Doc // what runs instead
-	reason   string       // "target 2.0 failed …, running 1.0"
+// errNotWanted ends a download whose doc is no longer desired (stopped,
+// removed, or replaced by another doc): waiting it out would hold up the
+// stop or the newer doc for as long as the download takes.
+var errNotWanted = errors.New("download no longer wanted")
+
+// fetchCtl is the download in progress of one worker. The worker sets it;
+// the reconciler cancels it (Reconciler.SetDesired, from another
+// goroutine) when the desired doc no longer needs it.
+type fetchCtl struct {
+	mu     sync.Mutex
+	wanted []string // Hashes of the desired docs the download serves
+	cancel context.CancelCauseFunc
 }
 
-// upgrade is an upgrade in its health window.
-type upgrade struct {
-	target  desired.Doc
-	prev    desired.Doc
-	prevVer string
+// begin starts a download serving the desired docs with these hashes (the
+// doc fetched for, and the bad target it stands in for, if any).
+func (f *fetchCtl) begin(ctx context.Context, wanted ...string) context.Context {
+	c, cancel := context.WithCancelCause(ctx)
+	f.mu.Lock()
+	f.wanted, f.cancel = wanted, cancel
+	f.mu.Unlock()
+	return c
+}
+
+func (f *fetchCtl) end() {
+	f.mu.Lock()
+	if f.cancel != nil {
+		f.cancel(nil)
+	}
+	f.wanted, f.cancel = nil, nil
+	f.mu.Unlock()
+}
+
+// desiredNow cancels the download in progress unless doc (nil: no longer
+// desired) still wants it.
+func (f *fetchCtl) desiredNow(doc *desired.Doc) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cancel == nil {
+		return
+	}
+	if doc == nil || doc.DesiredState() == desired.Stopped || !slices.Contains(f.wanted, doc.Hash()) {
+		f.cancel(errNotWanted)
+	}
 }
 
 // fetchPackage gets doc's package, with status installing while it runs.
 // ok is false when the package cannot be had now; the outcome is then
 // recorded: retried later for a transient error, or terminal (marked bad,
-// with the running version kept, or fatal when nothing runs).
+// with the running version kept, or fatal when nothing runs). A download
+// that became unwanted meanwhile just ends: the next plan sees why.
 func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, bool) {
 	if doc.Package == nil {
 		return nil, true
 	}
 	if opts.Packages == nil {
-		w.block(doc, fmt.Sprintf("package %s: %v", doc.Package.URL, ErrNoPackageSupport))
+		w.fatal(doc, fmt.Sprintf("package %s: %v", doc.Package.URL, ErrNoPackageSupport))
 		return nil, false
 	}
 	w.r.update(w.name, func(a *actual.Agent) {
@@ -59,9 +90,16 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 		}
 	})
 	w.log.Info("fetching package", "url", doc.Package.URL, "version", doc.Version)
-	inst, err := opts.Packages.Fetch(w.ctx, fetch.Request{
+	wanted := []string{doc.Hash()}
+	if w.mem.Bad != nil {
+		wanted = append(wanted, w.mem.Bad.Hash)
+	}
+	ctx := w.fetching.begin(w.ctx, wanted...)
+	inst, err := opts.Packages.Fetch(ctx, fetch.Request{
 		Name: w.name, Version: doc.Version, URL: doc.Package.URL, Checksum: doc.Package.Checksum,
 	})
+	cause := context.Cause(ctx)
+	w.fetching.end()
 	w.r.update(w.name, func(a *actual.Agent) { a.Installing = false })
 	if err == nil && len(doc.Command) == 0 && len(inst.Manifest.Command) == 0 {
 		err = fmt.Errorf("package %s %s: %w", w.name, inst.Version, ErrNoCommand)
@@ -72,6 +110,16 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 	}
 	if w.ctx.Err() != nil {
 		return nil, false // shutting down
+	}
+	if errors.Is(cause, errNotWanted) {
+		w.log.Info("download cancelled: the desired state changed", "url", doc.Package.URL)
+		w.r.update(w.name, func(a *actual.Agent) {
+			if !a.Running() {
+				a.Status, a.Message = actual.Stopped, ""
+			}
+		})
+		w.wake()
+		return nil, false
 	}
 	if !fetch.IsTerminal(err) && !errors.Is(err, ErrNoCommand) {
 		w.fetchFailures++
@@ -97,73 +145,52 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 func (w *worker) installFailed(doc desired.Doc, err error) {
 	msg := "install failed: " + err.Error()
 	w.r.opts.Events.Add(actual.Event{Agent: w.name, Type: actual.EventInstallFailed, Message: msg})
-	if w.proc != nil && w.current != nil {
-		running := w.currentVersion
-		target := doc.Version
-		if target == "" { // server jobs name no version: the package does
-			target = doc.Package.URL
-		}
-		w.bad = &badTarget{hash: doc.Hash(), fallback: w.current, reason: badReason(target, err.Error(), running)}
-		w.log.Error("install failed; previous version keeps running", "error", err, "running", running)
-		var restarts int
-		w.r.update(w.name, func(a *actual.Agent) {
-			a.Message, a.BadHash, restarts = w.bad.reason, w.bad.hash, a.Restarts
-		})
-		w.saveRecord(*w.current, running, restarts) // the mark outlives a daemon restart
-		return
+	if w.proc == nil {
+		w.log.Error("install failed", "error", err)
 	}
-	w.block(doc, msg)
+	w.keepOld(doc, doc.Version, msg, actual.EventInstallFailed)
 }
 
-// healthy ends an upgrade's health window: the new version stays, older
-// versions than the one before it are removed.
-func (w *worker) healthy(opts Options) {
-	up := w.upgrade
-	w.upgrade = nil
-	w.log.Info("upgrade healthy", "version", up.target.Version, "previous", up.prevVer)
-	if opts.Packages != nil && w.currentVersion != "" {
-		if err := opts.Packages.GC(w.name, w.currentVersion, up.prevVer); err != nil {
+// healthCheck ends an upgrade's health window once its target outlived
+// it: the new version stays, versions older than the one before it go.
+func (w *worker) healthCheck() {
+	if w.proc == nil {
+		return
+	}
+	m, up := w.mem.HealthOver(time.Now())
+	if up == nil {
+		if w.mem.Upgrade.Started() { // the timer fired early (clock steps)
+			w.health.Reset(max(time.Until(w.mem.Upgrade.Until), time.Millisecond))
+		}
+		return
+	}
+	w.remember(m)
+	w.log.Info("upgrade healthy", "version", up.Version, "previous", up.Prev.Version)
+	_, _, _, opts := w.r.view(w.name)
+	if opts.Packages != nil {
+		if err := opts.Packages.GC(w.name, up.Version, up.Prev.Version); err != nil {
 			w.log.Warn("old package versions not removed", "error", err)
 		}
 	}
 }
 
-// rollback restores the previous version after the new one failed in its
-// health window.
-func (w *worker) rollback(why string) {
-	up := w.upgrade
-	w.upgrade = nil
-	reason := badReason(w.currentVersion, why, up.prevVer)
-	w.log.Error("upgrade failed, rolling back", "reason", reason)
-	w.r.opts.Events.Add(actual.Event{Agent: w.name, Type: actual.EventRollback, Message: reason,
-		LogTail: supervise.Tail(w.r.LogPath(w.name), 10)})
-	prev := up.prev
-	w.bad = &badTarget{hash: up.target.Hash(), fallback: &prev, reason: reason}
-	w.r.update(w.name, func(a *actual.Agent) {
-		a.Status, a.Pid, a.Message, a.NextStart = actual.Backoff, 0, reason, time.Time{}
-		a.BadHash = w.bad.hash
-	})
-}
-
-// effectiveDoc is the doc to plan with: the desired one, or the fallback
-// while the desired one is marked bad. A changed desired doc clears the mark.
-func (w *worker) effectiveDoc(doc *desired.Doc) *desired.Doc {
-	if doc == nil || w.bad == nil {
-		return doc
+// uninstall removes what the agent left once it is no longer desired: its
+// packages, its logs and its memory.
+func (w *worker) uninstall(opts Options) {
+	w.running, w.version = nil, ""
+	if err := w.r.memories().remove(w.name); err != nil {
+		w.log.Error("agent memory not removed", "error", err)
 	}
-	if w.bad.hash != doc.Hash() {
-		w.bad = nil
-		w.r.update(w.name, func(a *actual.Agent) { a.BadHash = "" })
-		return doc
+	w.mem, w.saved = Memory{}, nil
+	if err := supervise.RemoveLogs(w.r.LogPath(w.name)); err != nil {
+		w.log.Warn("logs not removed", "error", err)
 	}
-	fb := *w.bad.fallback
-	return &fb
-}
-
-// badReason is the message of a target that failed while another version
-// runs: "target 2.0 failed (exited with code 3), running 1.0".
-func badReason(target, why, running string) string {
-	return fmt.Sprintf("target %s failed (%s), running %s", target, why, running)
+	if opts.Packages == nil {
+		return
+	}
+	if err := opts.Packages.Remove(w.name); err != nil {
+		w.log.Error("package not removed", "error", err)
+	}
 }
 
 // fetchBackoff doubles from 5 s to at most 5 min per consecutive failure.

@@ -1,11 +1,11 @@
-// Package reconcile is the level-triggered loop: a pure Plan compares what
-// is desired with what is observed and says what to do; one worker per
-// agent carries that out, serially for that agent, newest desired state
-// winning.
+// Package reconcile is the level-triggered loop: a pure PlanAgent compares
+// what is desired of an agent with what is observed and says what to do,
+// and the pure lifecycle transitions (lifecycle.go) decide upgrades,
+// rollbacks and give-ups; one worker per agent carries that out, serially
+// for that agent, newest desired state winning.
 package reconcile
 
 import (
-	"sort"
 	"time"
 
 	"github.com/bootagent/bootagent/actual"
@@ -35,37 +35,6 @@ type Action struct {
 	Name string
 	Kind Kind
 	At   time.Time // Wait: when the backoff ends
-}
-
-// Plan decides, for every agent desired or observed, what to do now. It is
-// pure: the same inputs always give the same actions, sorted by name, with
-// None left out.
-func Plan(set desired.Set, observed map[string]actual.Agent, now time.Time) []Action {
-	names := make([]string, 0, len(set.Docs)+len(observed))
-	for n := range set.Docs {
-		names = append(names, n)
-	}
-	for n := range observed {
-		if _, ok := set.Docs[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	var out []Action
-	for _, n := range names {
-		var doc *desired.Doc
-		if d, ok := set.Docs[n]; ok {
-			doc = &d
-		}
-		var obs *actual.Agent
-		if a, ok := observed[n]; ok {
-			obs = &a
-		}
-		if a := PlanAgent(n, doc, obs, set.Ready, now); a.Kind != None {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // PlanAgent decides for one agent. doc is nil when the agent is not desired,

@@ -90,11 +90,14 @@ func (r *Reconciler) SetDesired(set desired.Set) {
 		return
 	}
 	r.set = set
-	for n := range docs {
-		r.workerLocked(n).wake()
+	for n, d := range docs {
+		w := r.workerLocked(n)
+		w.fetching.desiredNow(&d)
+		w.wake()
 	}
 	for n, w := range r.workers {
 		if _, ok := docs[n]; !ok {
+			w.fetching.desiredNow(nil)
 			w.wake()
 		}
 	}

@@ -22,7 +22,8 @@ var (
 // spec turns a desired doc (and its installed package, if any) into what
 // supervise needs to start it. A package's process runs in the package
 // dir, with the manifest's command and env unless the doc overrides them.
-// Errors are terminal for the doc (unknown user).
+// Errors are terminal for the doc (unknown user, command not found): the
+// process is checked before anything running is stopped for it.
 func (w *worker) spec(doc desired.Doc, inst *fetch.Installed) (supervise.Spec, error) {
 	ident, err := supervise.LookupIdentity(doc.User, doc.Group)
 	if err != nil {
@@ -45,12 +46,13 @@ func (w *worker) spec(doc desired.Doc, inst *fetch.Installed) (supervise.Spec, e
 			return supervise.Spec{}, fmt.Errorf("working directory: %w", err)
 		}
 	}
-	return supervise.Spec{
+	spec := supervise.Spec{
 		Name:    w.name,
 		Command: command,
 		Env:     supervise.BuildEnv(w.name, ident, env...),
 		Dir:     dir,
 		Ident:   ident,
 		LogPath: w.r.LogPath(w.name),
-	}, nil
+	}
+	return spec, supervise.Check(spec)
 }

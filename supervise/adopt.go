@@ -57,9 +57,14 @@ func Adopt(pid int, startTime uint64, cgroupPath string, startedAt time.Time) (*
 	}
 	// The pid could have been reused between the check and pidfd_open:
 	// check again now that the pidfd pins the process.
-	if st, err := ProcStartTime(pid); err != nil || st != startTime {
+	if st, err := readProcStat(pid); err != nil || st.startTime != startTime {
 		syscallClose(pidfd)
 		return nil, fmt.Errorf("adopt pid %d: %w", pid, ErrNotAdoptable)
+	} else if st.state == 'Z' || st.state == 'X' {
+		// It died while no daemon watched (init has not reaped it yet):
+		// nothing runs to adopt, and the agent is started afresh.
+		syscallClose(pidfd)
+		return nil, fmt.Errorf("adopt pid %d: it exited: %w", pid, ErrNotAdoptable)
 	}
 	return watch(pid, pidfd, false, startedAt), nil
 }

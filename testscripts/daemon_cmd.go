@@ -3,11 +3,13 @@ package testscripts
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,6 +50,7 @@ func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 		signalBg(ts, name, args[0])
 		return
 	}
+	ts.Check(ownCgroupParent(ts, cfgPath))
 	cfg, err := desired.LoadConfig(cfgPath)
 	ts.Check(err)
 	client := api.NewControlClient(cfg.SocketPath())
@@ -223,4 +226,21 @@ func scriptEnv(ts *testscript.TestScript) []string {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// ownCgroupParent gives a script's daemon a cgroup parent of its own when
+// its config names none: scripts run in parallel (and several checkouts
+// may test at once), and two daemons sharing bootagent/NAME would kill
+// and remove each other's cgroups.
+func ownCgroupParent(ts *testscript.TestScript, cfgPath string) error {
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return err
+	}
+	if regexp.MustCompile(`(?m)^cgroup_parent:`).Match(b) {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(ts.Getenv("WORK")))
+	line := fmt.Sprintf("\ncgroup_parent: bootagent-ts-%x\n", sum[:6])
+	return os.WriteFile(cfgPath, append(b, line...), 0o644)
 }
