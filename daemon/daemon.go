@@ -144,17 +144,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 	snaps := make(chan desired.Snapshot)
 	var sources sync.WaitGroup
 	srcCtx, stopSources := context.WithCancel(ctx)
-	runSource := func(dir string) (*desired.FileSource, context.CancelFunc) {
-		fs := desired.NewFileSource(dir, d.log)
-		c, cancel := context.WithCancel(srcCtx)
-		sources.Add(1)
-		go func() { defer sources.Done(); fs.Run(c, snaps) }()
-		return fs, cancel
-	}
 	d.mu.Lock()
-	dir := d.cfg.DesiredDir
+	dir, filesState := d.cfg.DesiredDir, filepath.Join(d.cfg.StateDir, desired.FilesStateName)
 	d.mu.Unlock()
-	fileSrc, cancelFile := runSource(dir)
+	// runSource starts a file source; its stop function returns once it has
+	// ended, so that the next one loads the documents it persisted last.
+	runSource := func(dir string) (*desired.FileSource, func()) {
+		fs := desired.NewFileSource(dir, d.log)
+		fs.StateFile = filesState
+		c, cancel := context.WithCancel(srcCtx)
+		done := make(chan struct{})
+		sources.Add(1)
+		go func() { defer sources.Done(); defer close(done); fs.Run(c, snaps) }()
+		return fs, func() { cancel(); <-done }
+	}
+	fileSrc, stopFile := runSource(dir)
 	go releaseIdleMemory(srcCtx)
 	// The server's last word (persisted) is known at once, server or not.
 	d.serverChanged()
@@ -183,10 +187,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.mu.Unlock()
 			if newDir != dir {
 				// A new directory is a new file source; its first snapshot
-				// replaces the old one's set as a whole.
-				cancelFile()
+				// replaces the old one's set as a whole (a missing new
+				// directory keeps the old one's documents: SPEC §4).
+				stopFile()
 				dir = newDir
-				fileSrc, cancelFile = runSource(dir)
+				fileSrc, stopFile = runSource(dir)
 				d.log.Info("desired_dir changed", "desired_dir", dir)
 			} else {
 				fileSrc.Reread()
