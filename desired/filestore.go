@@ -39,8 +39,8 @@ type fileStore struct {
 }
 
 // loadFileStore reads path. No file yet is an empty set. A file that does
-// not decode (or holds an invalid document) is moved aside to
-// path+".corrupt", for the operator, and reported as err with an empty
+// not decode (or holds an invalid document) is moved aside (to
+// path+".corrupt", see atomicfile.MoveAside) for the operator, and reported as err with an empty
 // set: rewriting it later must not destroy the only copy.
 func loadFileStore(path string) (*fileStore, map[string][]Doc, error) {
 	st := &fileStore{path: path}
@@ -55,10 +55,7 @@ func loadFileStore(path string) (*fileStore, map[string][]Doc, error) {
 	}
 	if last, err = decodeFilesState(b); err != nil {
 		err = fmt.Errorf("last valid desired documents %s: %w", path, err)
-		if rerr := os.Rename(path, path+".corrupt"); rerr != nil {
-			return st, map[string][]Doc{}, fmt.Errorf("%w (not moved aside: %v)", err, rerr)
-		}
-		return st, map[string][]Doc{}, fmt.Errorf("%w (moved aside to %s.corrupt)", err, path)
+		return st, map[string][]Doc{}, moveAside(path, err)
 	}
 	st.saved = b
 	return st, last, nil
