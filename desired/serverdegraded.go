@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,7 +115,7 @@ func (s *ServerSource) degradedProblem() Problem {
 		msg += "; " + strings.Join(s.rebuilt, ",") + " rebuilt from run records (see " + filepath.Base(s.path) + ".rebuilt)"
 	}
 	msg += "; jobs that change server agents are refused until a valid " + filepath.Base(s.path) + " is restored and the daemon re-reads it (SIGHUP)"
-	return Problem{File: s.path, Agents: s.rebuilt, Msg: msg}
+	return Problem{Agents: slices.Clone(s.rebuilt), Msg: msg} // msg names the file
 }
 
 // moveAside keeps a corrupt path for the operator and adds where to cause.
