@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/bootagent/bootagent/atomicfile"
 	"github.com/bootagent/bootagent/syntax"
 )
 
@@ -52,7 +53,11 @@ func (c ServerConfig) Validate() error {
 }
 
 // LoadServerConfig reads the persisted server config; none yet is the
-// zero ServerConfig.
+// zero ServerConfig. A file that does not decode or validate is moved
+// aside (atomicfile.MoveAside: the next config job must not destroy it)
+// and returned as an error naming both places, with the zero config: the
+// daemon then starts with no server-given config and shows the error,
+// rather than not starting at all. The server can send a config job again.
 func LoadServerConfig(stateDir string) (ServerConfig, error) {
 	p := filepath.Join(stateDir, serverConfigFile)
 	data, err := os.ReadFile(p)
@@ -60,14 +65,19 @@ func LoadServerConfig(stateDir string) (ServerConfig, error) {
 		return ServerConfig{}, nil
 	}
 	if err != nil {
-		return ServerConfig{}, fmt.Errorf("server config: %w", err)
+		return ServerConfig{}, fmt.Errorf("server config %s: %w", p, err)
 	}
 	var c ServerConfig
-	if err := json.Unmarshal(data, &c); err != nil {
-		return ServerConfig{}, fmt.Errorf("server config %s: %w", p, err)
+	if err = json.Unmarshal(data, &c); err == nil {
+		err = c.Validate()
 	}
-	if err := c.Validate(); err != nil {
-		return ServerConfig{}, fmt.Errorf("server config %s: %w", p, err)
+	if err != nil {
+		err = fmt.Errorf("server config %s is corrupt: %w", p, err)
+		aside, merr := atomicfile.MoveAside(p)
+		if aside == "" {
+			return ServerConfig{}, fmt.Errorf("%w (left in place: %v)", err, merr)
+		}
+		return ServerConfig{}, fmt.Errorf("%w (moved aside to %s)", err, aside)
 	}
 	return c, nil
 }

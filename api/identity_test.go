@@ -130,3 +130,42 @@ func TestServerConfig(t *testing.T) {
 		t.Fatalf("wrong type: err = %v, want one naming %s", err, p)
 	}
 }
+
+// A corrupt server-config.json does not stop the daemon: the zero config
+// with an error naming the file, the file kept aside where a later config
+// job cannot overwrite it.
+func TestServerConfigCorruptMovedAside(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+	}{
+		{name: "not JSON", content: `{"svrlist": "10.0.0.1:80"`},
+		{name: "wrong type", content: `{"svrlist": 1}`},
+		{name: "invalid value", content: `{"step": -5}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state := t.TempDir()
+			p := filepath.Join(state, "server-config.json")
+			if err := os.WriteFile(p, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadServerConfig(state)
+			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), p+".corrupt") {
+				t.Fatalf("err = %v, want one naming %s and where it was moved", err, p)
+			}
+			if c != (ServerConfig{}) {
+				t.Errorf("config = %+v, want none", c)
+			}
+			if err := SaveServerConfig(state, ServerConfig{Step: 30}); err != nil {
+				t.Fatal(err)
+			}
+			if b, err := os.ReadFile(p + ".corrupt"); err != nil || string(b) != tt.content {
+				t.Errorf("corrupt copy = %q, %v; want the original content", b, err)
+			}
+			if c, err := LoadServerConfig(state); err != nil || c.Step != 30 {
+				t.Errorf("after a new save: %+v, %v", c, err)
+			}
+		})
+	}
+}

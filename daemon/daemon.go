@@ -54,6 +54,10 @@ type Daemon struct {
 	agentsn   string
 	tags      string
 	serverCfg api.ServerConfig
+
+	// stateProblems are the daemon's own state files that could not be
+	// read (server-config.json): shown with the sources' problems.
+	stateProblems []desired.Problem
 }
 
 // New prepares a daemon: state directories, the single-instance lock, the
@@ -145,17 +149,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 	snaps := make(chan desired.Snapshot)
 	var sources sync.WaitGroup
 	srcCtx, stopSources := context.WithCancel(ctx)
-	runSource := func(dir string) (*desired.FileSource, context.CancelFunc) {
-		fs := desired.NewFileSource(dir, d.log)
-		c, cancel := context.WithCancel(srcCtx)
-		sources.Add(1)
-		go func() { defer sources.Done(); fs.Run(c, snaps) }()
-		return fs, cancel
-	}
 	d.mu.Lock()
-	dir := d.cfg.DesiredDir
+	dir, filesState := d.cfg.DesiredDir, filepath.Join(d.cfg.StateDir, desired.FilesStateName)
 	d.mu.Unlock()
-	fileSrc, cancelFile := runSource(dir)
+	// runSource starts a file source; its stop function returns once it has
+	// ended, so that the next one loads the documents it persisted last.
+	runSource := func(dir string) (*desired.FileSource, func()) {
+		fs := desired.NewFileSource(dir, d.log)
+		fs.StateFile = filesState
+		c, cancel := context.WithCancel(srcCtx)
+		done := make(chan struct{})
+		sources.Add(1)
+		go func() { defer sources.Done(); defer close(done); fs.Run(c, snaps) }()
+		return fs, func() { cancel(); <-done }
+	}
+	fileSrc, stopFile := runSource(dir)
 	go releaseIdleMemory(srcCtx)
 	// The server's last word (persisted) is known at once, server or not.
 	d.serverChanged()
@@ -184,13 +192,24 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.mu.Unlock()
 			if newDir != dir {
 				// A new directory is a new file source; its first snapshot
-				// replaces the old one's set as a whole.
-				cancelFile()
+				// replaces the old one's set as a whole (a missing new
+				// directory keeps the old one's documents: SPEC §4).
+				stopFile()
 				dir = newDir
-				fileSrc, cancelFile = runSource(dir)
+				fileSrc, stopFile = runSource(dir)
 				d.log.Info("desired_dir changed", "desired_dir", dir)
 			} else {
 				fileSrc.Reread()
+			}
+			// A degraded server source re-reads its file: an operator who
+			// restored it ends the degraded state this way.
+			if d.server.Reload() {
+				d.serverChanged()
+				if err := d.server.Degraded(); err != nil {
+					d.log.Error("server desired state still unreadable", "error", err)
+				} else {
+					d.log.Info("server desired state restored")
+				}
 			}
 		case <-rotate.C:
 			d.rotateLogs()
@@ -202,6 +221,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // problems once each (logged, and an invalid_config event).
 func (d *Daemon) apply(set desired.Set) {
 	d.mu.Lock()
+	set.Problems = append(set.Problems, d.stateProblems...)
 	d.set = set
 	seen := map[string]bool{}
 	var fresh []desired.Problem
@@ -310,10 +330,13 @@ func (d *Daemon) openServerSide() error {
 		return err
 	}
 	if d.serverCfg, err = api.LoadServerConfig(dir); err != nil {
-		return err
+		// Degrade, not refuse to start: the server can send it again.
+		d.log.Error("starting with no server-given configuration", "error", err)
+		d.stateProblems = append(d.stateProblems, desired.Problem{Msg: err.Error() + ": started with no server-given configuration (svrlist, step)"})
 	}
-	if d.server, err = desired.OpenServerSource(dir); err != nil {
-		return err
+	d.server = desired.OpenServerSource(dir)
+	if err := d.server.Degraded(); err != nil {
+		d.recoverServerDocs(err)
 	}
 	ledger, err := api.OpenStateJobLedger(dir, d.log)
 	if err != nil {
@@ -342,4 +365,26 @@ func (d *Daemon) openServerSide() error {
 	}
 	d.jobs = newJobs(d, ledger, d.results, d.server)
 	return nil
+}
+
+// recoverServerDocs rebuilds, for a degraded server source, the docs of
+// the server agents a previous daemon ran, from their run records: they
+// are then supervised as before (see desired/serverdegraded.go).
+func (d *Daemon) recoverServerDocs(cause error) {
+	d.log.Error("server desired state unreadable: nothing is removed for the server and jobs changing its agents are refused until it is restored", "error", cause)
+	recs, errs := actual.Records{Dir: filepath.Join(d.cfg.StateDir, "run")}.Load()
+	for _, err := range errs {
+		d.log.Warn("run record discarded", "error", err)
+	}
+	var docs []desired.Doc
+	for _, r := range recs {
+		if r.Source == desired.SourceServer {
+			docs = append(docs, r.Doc)
+		}
+	}
+	added, err := d.server.Recover(docs)
+	if err != nil {
+		d.log.Error("rebuilt server desired state not saved", "error", err)
+	}
+	d.log.Info("server agents rebuilt from run records", "agents", added)
 }

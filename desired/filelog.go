@@ -10,35 +10,33 @@ import (
 // rescan (DESIGN practice 9).
 type scanLog struct {
 	log      *slog.Logger
+	dir      string
 	state    dirState
 	first    bool
 	problems map[string]bool // Problem.String() of the previous scan
 }
 
-func newScanLog(log *slog.Logger) *scanLog {
-	return &scanLog{log: log, first: true, problems: map[string]bool{}}
+func newScanLog(log *slog.Logger, dir string) *scanLog {
+	return &scanLog{log: log, dir: dir, first: true, problems: map[string]bool{}}
 }
 
 func (l *scanLog) observe(snap Snapshot, state dirState) {
-	if l.first || state != l.state {
-		switch state {
-		case dirMissing:
-			l.log.Info("desired directory does not exist; no local agents until it appears")
-		case dirOK:
-			if !l.first {
-				l.log.Info("desired directory is readable")
-			}
-		}
+	if !l.first && state != l.state && state == dirOK {
+		l.log.Info("desired directory is readable")
 	}
 	l.first, l.state = false, state
 	now := make(map[string]bool, len(snap.Problems))
 	for _, p := range snap.Problems {
 		key := p.String()
 		now[key] = true
-		if !l.problems[key] {
-			l.log.Warn("invalid desired file, its agents keep their last valid state",
-				"problem", key, "agents", strings.Join(p.Agents, ","))
+		if l.problems[key] {
+			continue
 		}
+		what := "invalid desired file, its agents keep their last valid state"
+		if p.File == l.dir {
+			what = "desired directory unusable, it defines no new agents and stops none"
+		}
+		l.log.Warn(what, "problem", key, "agents", strings.Join(p.Agents, ","))
 	}
 	for key := range l.problems {
 		if !now[key] {

@@ -25,41 +25,54 @@ const (
 )
 
 // fileScanner reads the whole directory into a Snapshot, remembering for
-// each file the documents of its last valid version. It is used by one
-// goroutine only.
+// each file the documents of its last valid version. It starts from the
+// documents persisted by a previous daemon (fileStore), so its very first
+// snapshot already keeps the agents of files that are broken now. It is
+// used by one goroutine only.
 type fileScanner struct {
 	dir       string
-	lastValid map[string][]Doc // by path
+	lastValid map[string][]Doc // by path; may hold files of a previous desired_dir
 }
 
-func newFileScanner(dir string) *fileScanner {
-	return &fileScanner{dir: dir, lastValid: map[string][]Doc{}}
+// newFileScanner takes ownership of lastValid (nil: nothing known yet).
+func newFileScanner(dir string, lastValid map[string][]Doc) *fileScanner {
+	if lastValid == nil {
+		lastValid = map[string][]Doc{}
+	}
+	return &fileScanner{dir: dir, lastValid: lastValid}
 }
 
 // scan reads every desired file. A file is all or nothing: one error and the
 // file contributes its last valid documents (SPEC §4 "an invalid file never
-// stops what is running") plus its problems.
+// stops what is running") plus its problems. A directory that cannot be
+// listed, missing included, defines no new agents and keeps every last
+// valid document known (SPEC §4): a typo in desired_dir must not uninstall
+// anything. Only a readable directory is the truth, and then the documents
+// of files it no longer holds (or of another directory) go.
 func (sc *fileScanner) scan() (Snapshot, dirState) {
 	snap := Snapshot{Source: SourceFile}
 	fi, err := os.Stat(sc.dir)
+	state := dirBroken
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		// No directory is a valid, empty set: the files are gone too. (ENOTDIR:
-		// a parent is a file, so the directory cannot exist either.)
-		clear(sc.lastValid)
-		return snap, dirMissing
+		// (ENOTDIR: a parent is a file, so the directory cannot exist.)
+		state, err = dirMissing, errors.New("desired directory does not exist")
+	} else if err == nil && !fi.IsDir() {
+		err = errors.New("cannot read desired directory: not a directory")
 	}
 	var paths []string
-	if err == nil && !fi.IsDir() {
-		err = fmt.Errorf("not a directory")
-	}
 	if err == nil {
-		paths, err = listDesiredFiles(sc.dir)
+		if paths, err = listDesiredFiles(sc.dir); err != nil {
+			err = errors.New("cannot read desired directory: " + unwrapPath(err).Error())
+		}
 	}
 	if err != nil {
-		// Unreadable for now: not knowing is not "empty", keep everything.
 		snap.Docs = sc.allLastValid()
-		snap.Problems = []Problem{{File: sc.dir, Msg: "cannot read desired directory: " + unwrapPath(err).Error()}}
-		return snap, dirBroken
+		msg := err.Error() + ": it defines no new agents"
+		if len(snap.Docs) > 0 {
+			msg += ", and the agents it defined keep their last valid state"
+		}
+		snap.Problems = []Problem{{File: sc.dir, Agents: docNames(snap.Docs), Msg: msg}}
+		return snap, state
 	}
 	seen := make(map[string]bool, len(paths))
 	for _, p := range paths {

@@ -17,6 +17,11 @@ type FileSource struct {
 	Rescan   time.Duration // periodic full re-read; default 30s
 	Debounce time.Duration // quiet time after the last event before re-reading; default 50ms
 	Logger   *slog.Logger
+	// StateFile, when set, is where the last valid documents of each file
+	// persist (<state_dir>/FilesStateName), so that they survive a daemon
+	// restart. It may hold files of a previous Dir: they are kept until
+	// Dir is readable. Empty: they live in memory only.
+	StateFile string
 
 	kickOnce sync.Once
 	kick     chan struct{} // Reread requests; capacity 1 coalesces them
@@ -51,8 +56,8 @@ func (s *FileSource) Run(ctx context.Context, out chan<- Snapshot) {
 	log := s.logger().With("source", SourceFile, "dir", s.Dir)
 	watch := newDirWatch(s.Dir, log)
 	defer watch.close()
-	scanner := newFileScanner(s.Dir)
-	status := newScanLog(log)
+	store, scanner, storeProblem := s.openState(log)
+	status := newScanLog(log, s.Dir)
 
 	ticker := time.NewTicker(orDefault(s.Rescan, 30*time.Second))
 	defer ticker.Stop()
@@ -69,6 +74,16 @@ func (s *FileSource) Run(ctx context.Context, out chan<- Snapshot) {
 	reread := func() {
 		watch.sync() // before reading, so changes after the read raise events
 		snap, state := scanner.scan()
+		if store != nil {
+			if err := store.save(scanner.lastValid); err != nil {
+				// Retried at the next re-read; until then a restart could
+				// forget what the broken files keep running, so say so.
+				snap.Problems = append(snap.Problems, Problem{File: s.StateFile, Msg: err.Error() + ": after a restart, the agents of invalid desired files may be removed"})
+			}
+		}
+		if storeProblem != nil {
+			snap.Problems = append(snap.Problems, *storeProblem)
+		}
 		status.observe(snap, state)
 		if haveSent && reflect.DeepEqual(sent, snap) {
 			sendC = nil // back to what the receiver has: nothing to send
@@ -108,6 +123,21 @@ func (s *FileSource) Run(ctx context.Context, out chan<- Snapshot) {
 			reread()
 		}
 	}
+}
+
+// openState loads the documents a previous daemon persisted. A store that
+// cannot be read is a problem shown for this source's life (the documents
+// it held are lost, the file moved aside), not a reason to stop.
+func (s *FileSource) openState(log *slog.Logger) (*fileStore, *fileScanner, *Problem) {
+	if s.StateFile == "" {
+		return nil, newFileScanner(s.Dir, nil), nil
+	}
+	store, last, err := loadFileStore(s.StateFile)
+	if err != nil {
+		log.Error("last valid desired documents lost", "err", err)
+		return store, newFileScanner(s.Dir, last), &Problem{File: s.StateFile, Msg: err.Error()}
+	}
+	return store, newFileScanner(s.Dir, last), nil
 }
 
 func (s *FileSource) logger() *slog.Logger {

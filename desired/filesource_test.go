@@ -229,8 +229,14 @@ func TestFileSourceMissingDirectoryAppears(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "etc", "agents.d") // neither exists yet
 	r := startSource(t, dir, nil)
-	if s := r.next("first snapshot"); len(s.Docs) != 0 || len(s.Problems) != 0 {
-		t.Fatalf("missing directory gave %+v, want an empty set", s)
+	missing := func(docs string) func(Snapshot) bool {
+		return func(s Snapshot) bool {
+			return names(s) == docs && len(s.Problems) == 1 && s.Problems[0].File == dir &&
+				strings.Contains(s.Problems[0].Msg, "does not exist")
+		}
+	}
+	if s := r.next("first snapshot"); !missing("")(s) {
+		t.Fatalf("missing directory gave %+v, want no agents and the directory's problem", s)
 	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -239,11 +245,16 @@ func TestFileSourceMissingDirectoryAppears(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "a.yaml"), agentYAML("a", "x"))
 	r.waitFor("the directory appearing", hasDocs("a"))
 
+	// Removed: a problem, and what it defined is kept (SPEC §4).
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	r.waitFor("the directory removed", hasDocs(""))
+	s := r.waitFor("the directory removed", missing("a"))
+	if !slices.Equal(s.Problems[0].Agents, []string{"a"}) {
+		t.Errorf("problem names %q, want the kept agent a", s.Problems[0].Agents)
+	}
 
+	// Re-created: its files are the truth again, a is gone.
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

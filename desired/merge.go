@@ -11,10 +11,33 @@ import (
 type Set struct {
 	Docs     map[string]Doc // by agent name; one owner each
 	Problems []Problem      // the sources' problems, then rejected duplicates
-	// Ready is true once every expected source has sent a snapshot. Until
-	// then an agent missing from Docs may only be unknown yet, so nothing
-	// may be stopped or uninstalled for its absence (DESIGN practice 2).
+	// Ready is true once every expected source has sent a snapshot and
+	// none is degraded. Until then an agent missing from Docs may only be
+	// unknown yet, so nothing may be stopped or uninstalled for its absence
+	// (DESIGN practice 2). A removal decision about one agent should ask
+	// SourceReady of the source that owned it instead: a degraded source
+	// must not hold back the removals another source asks for.
 	Ready bool
+
+	reported bool            // every expected source has sent a snapshot
+	degraded map[string]bool // sources whose snapshot is Degraded
+}
+
+// SourceReady reports whether an agent that src defined and that is now
+// missing from Docs may be removed: every expected source has reported,
+// and src (or, when src is unknown (""), every source) knows its own
+// state. A Set built by hand with Ready true is ready for every source.
+func (s Set) SourceReady(src string) bool {
+	if s.Ready {
+		return true
+	}
+	if !s.reported {
+		return false
+	}
+	if src == "" {
+		return len(s.degraded) == 0
+	}
+	return !s.degraded[src]
 }
 
 // Merger combines the latest snapshot of each source. Sources are ranked:
@@ -55,12 +78,18 @@ func (m *Merger) Update(s Snapshot) Set {
 }
 
 func (m *Merger) merge() Set {
-	set := Set{Docs: map[string]Doc{}, Ready: true}
+	set := Set{Docs: map[string]Doc{}, reported: true}
 	for _, src := range m.order {
 		snap, ok := m.snaps[src]
 		if !ok {
-			set.Ready = set.Ready && !m.want[src]
+			set.reported = set.reported && !m.want[src]
 			continue
+		}
+		if snap.Degraded {
+			if set.degraded == nil {
+				set.degraded = map[string]bool{}
+			}
+			set.degraded[src] = true
 		}
 		set.Problems = append(set.Problems, snap.Problems...)
 		for _, d := range byOrigin(snap.Docs) {
@@ -74,6 +103,7 @@ func (m *Merger) merge() Set {
 			set.Docs[d.Name] = d
 		}
 	}
+	set.Ready = set.reported && len(set.degraded) == 0
 	return set
 }
 

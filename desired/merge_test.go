@@ -177,3 +177,67 @@ func TestMergerConcurrent(t *testing.T) {
 		t.Errorf("final set = %+v", set)
 	}
 }
+
+func TestSetSourceReady(t *testing.T) {
+	degradedServer := Snapshot{Source: SourceServer, Docs: []Doc{sdoc("s")}, Degraded: true}
+	tests := []struct {
+		name      string
+		updates   []Snapshot
+		wantReady bool
+		want      map[string]bool // source → SourceReady
+	}{
+		{
+			name:      "every source reported",
+			updates:   []Snapshot{{Source: SourceFile}, {Source: SourceServer}},
+			wantReady: true,
+			want:      map[string]bool{SourceFile: true, SourceServer: true, "": true},
+		},
+		{
+			name:    "a source not reported yet holds back every source",
+			updates: []Snapshot{{Source: SourceFile}},
+			want:    map[string]bool{SourceFile: false, SourceServer: false, "": false},
+		},
+		{
+			name:    "a degraded server holds back only its own removals",
+			updates: []Snapshot{{Source: SourceFile}, degradedServer},
+			want:    map[string]bool{SourceFile: true, SourceServer: false, "": false},
+		},
+		{
+			name:    "a degraded source that has not reported with the other one missing",
+			updates: []Snapshot{degradedServer},
+			want:    map[string]bool{SourceFile: false, SourceServer: false, "": false},
+		},
+		{
+			name:      "a source no longer degraded is ready again",
+			updates:   []Snapshot{{Source: SourceFile}, degradedServer, {Source: SourceServer, Docs: []Doc{sdoc("s")}}},
+			wantReady: true,
+			want:      map[string]bool{SourceFile: true, SourceServer: true, "": true},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewMerger(SourceFile, SourceServer)
+			var set Set
+			for _, s := range tt.updates {
+				set = m.Update(s)
+			}
+			if set.Ready != tt.wantReady {
+				t.Errorf("Ready = %v, want %v", set.Ready, tt.wantReady)
+			}
+			for src, want := range tt.want {
+				if got := set.SourceReady(src); got != want {
+					t.Errorf("SourceReady(%q) = %v, want %v", src, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSetSourceReadyByHand(t *testing.T) {
+	if !(Set{Ready: true}).SourceReady(SourceServer) {
+		t.Error("a hand-built ready Set is not ready for the server")
+	}
+	if (Set{}).SourceReady(SourceFile) {
+		t.Error("a hand-built Set that is not ready is ready for files")
+	}
+}

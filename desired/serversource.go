@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/bootagent/bootagent/api"
@@ -17,36 +18,75 @@ import (
 // "server") and persists them in the state dir, so that after a reboot with
 // the server down the same agents run at the same versions. Safe for
 // concurrent use.
+//
+// When the persisted state cannot be read the source is degraded (see
+// serverdegraded.go): its snapshot is marked Degraded so nothing is removed
+// on its account, and jobs that would overwrite the state are refused.
 type ServerSource struct {
 	path string
 	mu   sync.Mutex
 	docs map[string]Doc
+	// degraded says why the persisted state is not known (nil: it is);
+	// rebuilt names the docs recovered meanwhile from run records.
+	degraded error
+	rebuilt  []string
 }
 
 // ErrNotServerAgent: the job names an agent the server does not own.
 var ErrNotServerAgent = errors.New("no such agent installed by the server")
 
-// OpenServerSource loads the persisted server docs from stateDir. A corrupt
-// file is an error naming it: starting without the server's agents would
-// uninstall them.
-func OpenServerSource(stateDir string) (*ServerSource, error) {
-	s := &ServerSource{path: filepath.Join(stateDir, "server-desired.json"), docs: map[string]Doc{}}
-	b, err := os.ReadFile(s.path)
+// ServerStateName is the file under the state dir holding the server docs.
+const ServerStateName = "server-desired.json"
+
+// OpenServerSource loads the persisted server docs from stateDir. It never
+// fails: a file that cannot be read makes a degraded source (Degraded),
+// because starting without the server's agents would uninstall them, and
+// refusing to start would leave every agent unsupervised.
+func OpenServerSource(stateDir string) *ServerSource {
+	s := &ServerSource{path: filepath.Join(stateDir, ServerStateName)}
+	s.docs, s.degraded = loadServerState(s.path)
+	return s
+}
+
+// loadServerState reads path: the docs, or why they are unknown.
+func loadServerState(path string) (map[string]Doc, error) {
+	docs := map[string]Doc{}
+	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
+		if aside := atomicfile.Copies(path); len(aside) > 0 {
+			// Moved aside by an earlier start and not restored: "no file"
+			// does not mean "no agents" here.
+			return docs, fmt.Errorf("server desired state %s is missing since it was found corrupt (kept as %s)", path, strings.Join(aside, ", "))
+		}
+		return docs, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("server desired state %s: %w", s.path, err)
+		return docs, fmt.Errorf("server desired state %s: %w", path, err)
 	}
-	var docs []Doc
-	if err := json.Unmarshal(b, &docs); err != nil {
-		return nil, fmt.Errorf("server desired state %s: %w", s.path, err)
+	list, err := decodeServerDocs(b)
+	if err != nil {
+		err = fmt.Errorf("server desired state %s is corrupt: %w", path, err)
+		return docs, moveAside(path, err)
 	}
-	for _, d := range docs {
+	for _, d := range list {
+		docs[d.Name] = d
+	}
+	return docs, nil
+}
+
+func decodeServerDocs(b []byte) ([]Doc, error) {
+	var list []Doc
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, err
+	}
+	for i := range list {
+		d := &list[i]
 		d.Source, d.Origin = SourceServer, Origin{File: "server"}
-		s.docs[d.Name] = d
+		if err := d.Validate(); err != nil {
+			return nil, err
+		}
 	}
-	return s, nil
+	return list, nil
 }
 
 // Snapshot is the whole set of server docs.
@@ -58,6 +98,10 @@ func (s *ServerSource) Snapshot() Snapshot {
 		snap.Docs = append(snap.Docs, d)
 	}
 	sort.Slice(snap.Docs, func(i, j int) bool { return snap.Docs[i].Name < snap.Docs[j].Name })
+	if s.degraded != nil {
+		snap.Degraded = true
+		snap.Problems = []Problem{s.degradedProblem()}
+	}
 	return snap
 }
 
@@ -77,6 +121,9 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, exists := s.docs[job.Name]
+	if err := s.refuseLocked(job); err != nil {
+		return nil, err
+	}
 	var next *Doc
 	switch job.Action {
 	case api.ActionInstall, api.ActionUpgrade:
@@ -145,12 +192,7 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 }
 
 func (s *ServerSource) persist() error {
-	docs := make([]Doc, 0, len(s.docs))
-	for _, d := range s.docs {
-		docs = append(docs, d)
-	}
-	sort.Slice(docs, func(i, j int) bool { return docs[i].Name < docs[j].Name })
-	b, err := json.MarshalIndent(docs, "", "  ")
+	b, err := encodeServerDocs(s.docs)
 	if err != nil {
 		return err
 	}

@@ -24,4 +24,8 @@ type Snapshot struct {
 	Source   string // SourceFile, SourceServer
 	Docs     []Doc
 	Problems []Problem
+	// Degraded says the source could not read its own state (a corrupt
+	// server-desired.json): Docs are its best knowledge, not the truth, so
+	// an agent it owned that Docs lack is not removed (Set.SourceReady).
+	Degraded bool
 }

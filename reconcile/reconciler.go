@@ -201,7 +201,9 @@ func (r *Reconciler) startWorkerLocked(name string, init func(*worker)) *worker 
 }
 
 // view is what a worker plans from: its desired doc, its observation, the
-// sources-ready flag and the options in force.
+// sources-ready flag and the options in force. ready is that of the source
+// that owned the observed agent: a degraded server source (its state file
+// corrupt) keeps its own agents, but not those a file stopped defining.
 func (r *Reconciler) view(name string) (*desired.Doc, *actual.Agent, bool, Options) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -210,10 +212,12 @@ func (r *Reconciler) view(name string) (*desired.Doc, *actual.Agent, bool, Optio
 		doc = &d
 	}
 	var obs *actual.Agent
+	ready := r.set.Ready
 	if a, ok := r.observed[name]; ok {
 		obs = &a
+		ready = r.set.SourceReady(a.Source)
 	}
-	return doc, obs, r.set.Ready, r.opts
+	return doc, obs, ready, r.opts
 }
 
 // update changes name's observation under the lock.
