@@ -56,6 +56,12 @@ func (r *Reconciler) restore(recs []actual.Record, mems map[string]Memory) {
 		}
 		mem := mems[rec.Name]
 		delete(mems, rec.Name)
+		if mem.Last == nil {
+			// Recorded by a bootagent that kept no memory (an older
+			// version): what runs is what a later upgrade rolls back to.
+			mem.Last = &Ran{Doc: rec.Doc, Version: rec.Version}
+			mem.Last.Doc.Source = rec.Source
+		}
 		r.mu.Lock()
 		obs := actual.Agent{
 			Name: rec.Name, Status: actual.Running, Pid: rec.Pid, StartedAt: rec.StartedAt,

@@ -420,7 +420,9 @@ func (w *worker) keepOld(doc desired.Doc, version, why, event string) {
 	}
 	var restarts int
 	w.r.update(w.name, func(a *actual.Agent) {
+		// A restart asked for is done with: asking again would fail again.
 		a.Message, a.BadHash, restarts = dec.Message, m.Bad.Hash, a.Restarts
+		a.RestartRequested = false
 	})
 	w.saveRecord(*w.running, w.version, restarts)
 }
