@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/bootagent/bootagent/internal/crashpoint"
 )
 
 // DrainBatch is the most items Drain sends in one POST.
@@ -24,19 +26,21 @@ const (
 // server answered errcode 0 for it. Either outbox may be nil.
 func (c *Client) Drain(ctx context.Context, results *Outbox[JobResult], events *Outbox[Event]) error {
 	if results != nil {
-		if err := drainQueue(ctx, c, results, c.SendResults, wireResult); err != nil {
+		if err := drainQueue(ctx, c, results, c.SendResults, wireResult, "job.sent"); err != nil {
 			return fmt.Errorf("sending job results: %w", err)
 		}
 	}
 	if events != nil {
-		if err := drainQueue(ctx, c, events, c.SendEvents, wireEvent); err != nil {
+		if err := drainQueue(ctx, c, events, c.SendEvents, wireEvent, ""); err != nil {
 			return fmt.Errorf("sending events: %w", err)
 		}
 	}
 	return nil
 }
 
-func drainQueue[T any](ctx context.Context, c *Client, q *Outbox[T], send func(context.Context, []T) error, fit func(T) T) error {
+// drainQueue sends q's items; crashAt names the crash point (test hook)
+// between the server's acknowledgement and the items' removal.
+func drainQueue[T any](ctx context.Context, c *Client, q *Outbox[T], send func(context.Context, []T) error, fit func(T) T, crashAt string) error {
 	batch := DrainBatch
 	for {
 		if err := ctx.Err(); err != nil {
@@ -64,6 +68,7 @@ func drainQueue[T any](ctx context.Context, c *Client, q *Outbox[T], send func(c
 		case err != nil:
 			return err
 		}
+		crashpoint.Here(crashAt)
 		if err := q.Done(ack); err != nil {
 			return err
 		}

@@ -32,6 +32,7 @@ type Outbox[T any] struct {
 	seqs   []uint64 // items on disk, oldest first
 	next   uint64
 	closed bool
+	onAck  func([]T)
 }
 
 // OutboxAck identifies exactly the items one Peek returned.
@@ -167,11 +168,20 @@ func (o *Outbox[T]) Peek(max int) ([]T, OutboxAck, error) {
 	return items, ack, nil
 }
 
+// OnAck makes Done hand f the items it acknowledges before removing them,
+// so that whoever must remember "the server has it" (the job ledger)
+// records it while the items can still be re-sent. f is called without
+// the outbox's lock held (it may Add). Set it before the outbox is shared.
+func (o *Outbox[T]) OnAck(f func([]T)) { o.onAck = f }
+
 // Done removes the acknowledged items: call it only once the server has
 // answered errcode 0 for them. Items already gone (dropped by the bound)
 // are skipped. A crash before the removal reaches the disk re-sends them,
 // which the server tolerates (jobs by id; events are reports).
 func (o *Outbox[T]) Done(ack OutboxAck) error {
+	if o.onAck != nil {
+		o.onAck(o.items(ack))
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
@@ -196,6 +206,19 @@ func (o *Outbox[T]) Done(ack OutboxAck) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// items reads the acknowledged items still on disk.
+func (o *Outbox[T]) items(ack OutboxAck) []T {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []T
+	for _, seq := range ack.seqs {
+		if item, err := o.read(seq); err == nil {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // Len is the number of items queued.

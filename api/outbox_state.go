@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 )
 
-// Where the daemon keeps its queues and ledger under state_dir, and the
+// Where the daemon keeps its queues under state_dir, and the
 // bound each gets: one place, so the policy "events may be dropped when
 // the queue is full, results never" is not re-decided by each caller.
 
@@ -24,11 +24,6 @@ func OpenResultOutbox(stateDir string, log *slog.Logger) (*Outbox[JobResult], er
 func OpenEventOutbox(stateDir string, log *slog.Logger) (*Outbox[Event], error) {
 	opts := append(outboxLog(log), OutboxMaxItems(DefaultEventOutboxMax))
 	return OpenOutbox[Event](filepath.Join(stateDir, "outbox", "events"), opts...)
-}
-
-// OpenStateJobLedger opens <stateDir>/jobs with DefaultLedgerMax entries.
-func OpenStateJobLedger(stateDir string, log *slog.Logger) (*JobLedger, error) {
-	return OpenJobLedger(filepath.Join(stateDir, "jobs"), LedgerOptions{Logger: log})
 }
 
 func outboxLog(log *slog.Logger) []OutboxOption {

@@ -21,6 +21,7 @@ import (
 	"github.com/bootagent/bootagent/api"
 	"github.com/bootagent/bootagent/desired"
 	"github.com/bootagent/bootagent/fetch"
+	"github.com/bootagent/bootagent/jobs"
 	"github.com/bootagent/bootagent/reconcile"
 	"github.com/bootagent/bootagent/supervise"
 )
@@ -40,7 +41,7 @@ type Daemon struct {
 	// The server side: server-sourced docs, jobs, durable results and
 	// events, the protocol client (servers may be empty: offline).
 	server      *desired.ServerSource
-	jobs        *jobs
+	jobs        *jobs.Machine
 	client      *api.Client
 	results     *api.Outbox[api.JobResult]
 	eventsOut   *api.Outbox[api.Event]
@@ -115,7 +116,7 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 		CgroupParent: cfg.CgroupParent, CgroupErr: cgErr,
 		Packages: store, HealthWindow: cfg.UpgradeHealthWindow.D(),
 		Logger: logger, Events: events,
-		OnObserved: func(name string) { d.jobs.judge(name) },
+		OnObserved: d.jobs.Observed,
 	})
 	// Agents a previous daemon left running are adopted before anything
 	// is planned, so none is started twice.
@@ -165,8 +166,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	fileSrc, stopFile := runSource(dir)
 	go releaseIdleMemory(srcCtx)
-	// The server's last word (persisted) is known at once, server or not.
+	// The server's last word (persisted) is known at once, server or not;
+	// then the jobs a crash interrupted carry on from where they stopped.
 	d.serverChanged()
+	if err := d.jobs.Resume(); err != nil {
+		d.log.Error("interrupted jobs not resumed", "error", err)
+	}
+	go d.jobs.Run(srcCtx)
 	if len(d.client.Servers()) > 0 {
 		sources.Add(2)
 		go func() { defer sources.Done(); d.reportLoop(srcCtx) }()
@@ -338,7 +344,7 @@ func (d *Daemon) openServerSide() error {
 	if err := d.server.Degraded(); err != nil {
 		d.recoverServerDocs(err)
 	}
-	ledger, err := api.OpenStateJobLedger(dir, d.log)
+	ledger, err := jobs.OpenStateLedger(dir, d.log)
 	if err != nil {
 		return err
 	}
@@ -363,7 +369,8 @@ func (d *Daemon) openServerSide() error {
 			}
 		})
 	}
-	d.jobs = newJobs(d, ledger, d.results, d.server)
+	d.jobs = jobs.New(jobs.Config{Host: jobHost{d}, Ledger: ledger, Results: d.results,
+		Startup: d.startupPeriod, Logger: d.log})
 	return nil
 }
 

@@ -34,6 +34,7 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 			}
 		} else {
 			doc := d.Status()
+			asked := time.Now()
 			answer, bad, err := d.client.Status(ctx, doc)
 			if err != nil {
 				log.Warn("status report failed", "error", err, "retry_in", backoff)
@@ -41,7 +42,7 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 			} else {
 				backoff = minBackoff
 				if len(answer.Jobs) > 0 || len(bad) > 0 {
-					d.jobs.take(answer.Jobs, bad)
+					d.jobs.Take(answer.Jobs, bad, asked)
 				}
 				wait = jitter(d.step())
 			}

@@ -49,7 +49,7 @@ func (d *Daemon) Status() api.StatusDoc {
 	for name, a := range observed {
 		st := agentStatus(a, set.Docs, byAgent[name], now)
 		d.addUsage(&st)
-		st.Job = d.jobs.state(name)
+		st.Job = d.jobs.State(name)
 		doc.Agents = append(doc.Agents, st)
 	}
 	sort.Slice(doc.Agents, func(i, j int) bool { return doc.Agents[i].Name < doc.Agents[j].Name })

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
+	"github.com/bootagent/bootagent/api"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -28,6 +30,12 @@ var (
 //	                 answer.json.sent once served, unless answer.keep exists
 //	register.json    the register answer (default: the agent's own agentsn)
 //	results.refuse   while it exists, job results get {"errcode":1}
+//	results.503      while it exists, job results get HTTP 503 (server overloaded)
+//	results.log      written by the server: one line per job result it accepted,
+//	                 "accepted ID ERRCODE MESSAGE" the first time, "duplicate ..." after
+//	jobs.json        a JSON array of jobs put in every status answer until the
+//	                 server has accepted each one's result, as a real server does
+//	                 (answer.json, when present, is served instead)
 //
 // start listens on DIR/addr if that file exists (a restart keeps the port),
 // writes the address there and sets $VAR to the server's URL.
@@ -68,8 +76,43 @@ func cmdCtlserver(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// undelivered is a status answer with the jobs of path (a JSON array) that
+// have no accepted result yet; none when path is missing or unreadable.
+func undelivered(path string, accepted map[string]bool) []byte {
+	var jobs []json.RawMessage
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &jobs)
+	}
+	out := []json.RawMessage{}
+	for _, j := range jobs {
+		var id struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal(j, &id)
+		if !accepted[id.ID] {
+			out = append(out, j)
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"errcode": 0, "jobs": out})
+	return b
+}
+
+// acceptedIDs reads the ids of results.log, so a restarted server knows the
+// results it accepted before.
+func acceptedIDs(path string) map[string]bool {
+	ids := map[string]bool{}
+	b, _ := os.ReadFile(path)
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 {
+			ids[f[1]] = true
+		}
+	}
+	return ids
+}
+
 func ctlHandler(dir string) http.Handler {
-	var mu sync.Mutex // one request at a time: the log stays in order
+	var mu sync.Mutex                                          // one request at a time: the log stays in order
+	accepted := acceptedIDs(filepath.Join(dir, "results.log")) // a restart remembers them
 	file := func(name string) string { return filepath.Join(dir, name) }
 	exists := func(name string) bool { _, err := os.Stat(file(name)); return err == nil }
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +143,7 @@ func ctlHandler(dir string) http.Handler {
 		case "/agent/status":
 			b, err := os.ReadFile(file("answer.json"))
 			if err != nil {
-				io.WriteString(w, `{"errcode":0,"jobs":[]}`)
+				w.Write(undelivered(file("jobs.json"), accepted))
 				return
 			}
 			if !exists("answer.keep") {
@@ -111,6 +154,23 @@ func ctlHandler(dir string) http.Handler {
 			if exists("results.refuse") {
 				io.WriteString(w, `{"errcode":1}`)
 				return
+			}
+			if exists("results.503") {
+				http.Error(w, "overloaded", http.StatusServiceUnavailable)
+				return
+			}
+			var results []api.JobResult
+			json.Unmarshal(body, &results)
+			if f, err := os.OpenFile(file("results.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+				for _, res := range results {
+					verb := "accepted"
+					if accepted[res.ID] {
+						verb = "duplicate"
+					}
+					accepted[res.ID] = true
+					fmt.Fprintf(f, "%s %s %d %s\n", verb, res.ID, res.Errcode, res.Message)
+				}
+				f.Close()
 			}
 			io.WriteString(w, `{"errcode":0}`)
 		case "/agent/events":

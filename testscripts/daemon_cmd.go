@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -33,18 +34,23 @@ var (
 	bgProcs = map[string]*bgProc{}
 )
 
-// cmdDaemon: daemon start|stop|kill|hup [NAME] — runs `bootagent run` in
+// cmdDaemon: daemon start|stop|kill|hup|crashed [NAME] — runs `bootagent run` in
 // the background (config $BOOTAGENT_CONFIG, or $WORK/NAME.yaml for a named
 // one, log $WORK/daemon.log or $WORK/NAME.log) and waits until its control
 // socket answers; stop sends SIGTERM and waits for a clean exit; kill sends
-// SIGKILL; hup sends SIGHUP.
+// SIGKILL; hup sends SIGHUP; crashed waits until it killed itself (SIGKILL
+// by its crash hook, $BOOTAGENT_CRASH_AT).
 func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: daemon start|stop|kill|hup [NAME]")
+		ts.Fatalf("usage: daemon start|stop|kill|hup|crashed [NAME]")
 	}
 	name, cfgPath, logName := "daemon", ts.Getenv("BOOTAGENT_CONFIG"), "daemon.log"
 	if len(args) == 2 {
 		name, cfgPath, logName = args[1], ts.MkAbs(args[1]+".yaml"), args[1]+".log"
+	}
+	if args[0] == "crashed" {
+		waitCrashed(ts, name)
+		return
 	}
 	if args[0] != "start" {
 		signalBg(ts, name, args[0])
@@ -174,6 +180,31 @@ func signalBg(ts *testscript.TestScript, name, what string) {
 	}
 }
 
+// waitCrashed waits until a background process dies of SIGKILL it did not
+// get from the script.
+func waitCrashed(ts *testscript.TestScript, name string) {
+	key := ts.Getenv("WORK") + "/" + name
+	bgMu.Lock()
+	p := bgProcs[key]
+	bgMu.Unlock()
+	if p == nil {
+		ts.Fatalf("%s is not running", name)
+	}
+	var err error
+	select {
+	case err = <-p.exited:
+	case <-time.After(deadline()):
+		ts.Fatalf("%s still running after %v: it did not crash", name, deadline())
+	}
+	bgMu.Lock()
+	delete(bgProcs, key)
+	bgMu.Unlock()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		ts.Fatalf("%s exited (%v), not killed by its crash hook", name, err)
+	}
+}
+
 func (p *bgProc) wait(d time.Duration) error {
 	select {
 	case err := <-p.exited:
@@ -215,7 +246,7 @@ func lookScriptPath(ts *testscript.TestScript, name string) string {
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "BOOTAGENT_CONFIG", "BOOTAGENT_DEBUG", "BOOTSERVER_URL"} {
+	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "BOOTAGENT_CONFIG", "BOOTAGENT_DEBUG", "BOOTSERVER_URL", "BOOTAGENT_CRASH_AT"} {
 		if v := ts.Getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}
