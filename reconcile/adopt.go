@@ -17,7 +17,8 @@ import (
 func (r *Reconciler) Adopt(recs []actual.Record) {
 	for _, rec := range recs {
 		log := r.opts.Logger.With("agent", rec.Name, "pid", rec.Pid)
-		proc, err := supervise.Adopt(rec.Pid, rec.StartTime, rec.Cgroup, rec.StartedAt)
+		proc, err := supervise.Adopt(supervise.Recorded{Pid: rec.Pid, StartTime: rec.StartTime, BootID: rec.BootID,
+			Cgroup: rec.Cgroup, StartedAt: rec.StartedAt})
 		if err != nil {
 			log.Info("not adopted", "reason", err)
 			r.records().Remove(rec.Name)
