@@ -26,7 +26,9 @@ func (r *Reconciler) Adopt(recs []actual.Record) {
 		}
 		var cg *supervise.Cgroup
 		if rec.Cgroup != "" {
-			if cg, err = supervise.OpenCgroup(r.opts.CgroupParent, rec.Name); err != nil {
+			// The recorded cgroup, not one under the current cgroup_parent:
+			// that is where the process and its limits are.
+			if cg, err = supervise.OpenRecordedCgroup(rec.Cgroup, rec.Name); err != nil {
 				log.Warn("adopted without its cgroup", "error", err)
 			}
 		}
