@@ -11,6 +11,7 @@ import (
 
 	"github.com/bootagent/bootagent/atomicfile"
 	"github.com/bootagent/bootagent/desired"
+	"github.com/bootagent/bootagent/supervise"
 )
 
 // Record is what the daemon writes down about each running sub-agent so
@@ -19,7 +20,8 @@ import (
 type Record struct {
 	Name        string    `json:"name"`
 	Pid         int       `json:"pid"`
-	StartTime   uint64    `json:"start_time"` // /proc/PID/stat starttime: tells a reused pid apart
+	StartTime   uint64    `json:"start_time"`        // /proc/PID/stat starttime: tells a reused pid apart
+	BootID      string    `json:"boot_id,omitempty"` // the boot it runs in (Save sets it): pid and start time repeat across reboots
 	Cgroup      string    `json:"cgroup,omitempty"`
 	StartedAt   time.Time `json:"started_at"`
 	Version     string    `json:"version,omitempty"`
@@ -46,11 +48,22 @@ func (s Records) Save(r Record) error {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return fmt.Errorf("record %s: %w", r.Name, err)
 	}
-	b, err := json.Marshal(r)
+	b, err := json.Marshal(stampBoot(r))
 	if err != nil {
 		return fmt.Errorf("record %s: %w", r.Name, err)
 	}
 	return atomicfile.WriteFile(filepath.Join(s.Dir, r.Name+".json"), b, 0o644)
+}
+
+// stampBoot sets the current boot id on a record that has none, so that a
+// record of another boot adopts nothing. An unreadable boot id leaves it
+// empty: such a record is trusted as of this boot, like those written
+// before boot ids were recorded.
+func stampBoot(r Record) Record {
+	if r.BootID == "" {
+		r.BootID, _ = supervise.BootID()
+	}
+	return r
 }
 
 // Remove deletes name's record; a missing one is fine.

@@ -42,7 +42,8 @@ func (r *Reconciler) AdoptRecorded() {
 func (r *Reconciler) restore(recs []actual.Record, mems map[string]Memory) {
 	for _, rec := range recs {
 		log := r.opts.Logger.With("agent", rec.Name, "pid", rec.Pid)
-		proc, err := supervise.Adopt(rec.Pid, rec.StartTime, rec.Cgroup, rec.StartedAt)
+		proc, err := supervise.Adopt(supervise.Recorded{Pid: rec.Pid, StartTime: rec.StartTime, BootID: rec.BootID,
+			Cgroup: rec.Cgroup, StartedAt: rec.StartedAt})
 		if err != nil {
 			log.Info("not adopted", "reason", err)
 			r.records().Remove(rec.Name)
@@ -50,7 +51,9 @@ func (r *Reconciler) restore(recs []actual.Record, mems map[string]Memory) {
 		}
 		var cg *supervise.Cgroup
 		if rec.Cgroup != "" {
-			if cg, err = supervise.OpenCgroup(r.opts.CgroupParent, rec.Name); err != nil {
+			// The recorded cgroup, not one under the current cgroup_parent:
+			// that is where the process and its limits are.
+			if cg, err = supervise.OpenRecordedCgroup(rec.Cgroup, rec.Name); err != nil {
 				log.Warn("adopted without its cgroup", "error", err)
 			}
 		}

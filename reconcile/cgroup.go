@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bootagent/bootagent/desired"
@@ -30,10 +31,13 @@ func cgroupLimits(l desired.Limits) (supervise.CgroupLimits, error) {
 	return out, nil
 }
 
-// prepareCgroup opens the agent's cgroup with doc's limits and empties it
-// of strays (processes left by a previous run that no record adopted), so
-// that there are never two copies. It returns nil, nil when cgroups are not
-// available here and the agent asks for no limits: it then runs without.
+// prepareCgroup opens the agent's cgroup, empties it of strays (processes
+// left by a previous run that no record adopted) so that there are never
+// two copies, and sets doc's limits. The order matters: a memory limit
+// below what the strays hold cannot be set (EBUSY on v1), so they are
+// killed and their memory reclaimed first. It returns nil, nil when
+// cgroups are not available here and the agent asks for no limits: it then
+// runs without.
 func (w *worker) prepareCgroup(doc desired.Doc, opts Options) (*supervise.Cgroup, error) {
 	limits, err := cgroupLimits(doc.Limits)
 	if err != nil {
@@ -45,14 +49,8 @@ func (w *worker) prepareCgroup(doc desired.Doc, opts Options) (*supervise.Cgroup
 		}
 		return nil, nil
 	}
-	cg := w.cg
-	if cg == nil {
-		if cg, err = supervise.OpenCgroup(opts.CgroupParent, w.name); err != nil {
-			return nil, err
-		}
-		w.setCgroup(cg)
-	}
-	if err := cg.Set(limits); err != nil {
+	cg, err := w.cgroupFor(opts.CgroupParent)
+	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -68,9 +66,44 @@ func (w *worker) prepareCgroup(doc desired.Doc, opts Options) (*supervise.Cgroup
 			w.log.Debug("cgroup memory not reclaimed before start", "error", err)
 		}
 	}
+	if err := cg.Set(limits); err != nil {
+		return nil, err
+	}
 	if st, err := cg.Stats(); err == nil {
 		w.oomBase = st.OOMKills
 	}
+	return cg, nil
+}
+
+// cgroupFor returns the cgroup a new run of the agent goes in:
+// <parent>/<name>. An agent adopted from a daemon with another
+// cgroup_parent kept its recorded cgroup while it ran; this run moves it,
+// and the old cgroup (emptied) is removed.
+func (w *worker) cgroupFor(parent string) (*supervise.Cgroup, error) {
+	want, err := supervise.CgroupPath(parent, w.name)
+	if err != nil {
+		return nil, err
+	}
+	if w.cg != nil && w.cg.Path() == want {
+		return w.cg, nil
+	}
+	if w.cg != nil {
+		old := w.cg.Path()
+		w.log.Info("moving the agent to the configured cgroup", "from", old, "to", want)
+		w.emptyCgroup(true)
+		// The old parent goes with its last agent; rmdir refuses while
+		// other adopted agents still run under it.
+		if i := strings.LastIndexByte(old, '/'); i > 0 {
+			if err := supervise.RemoveCgroupParent(old[:i]); err == nil {
+				w.log.Info("removed the previous cgroup parent", "parent", old[:i])
+			}
+		}
+	}
+	cg, err := supervise.OpenCgroup(parent, w.name)
+	if err != nil {
+		return nil, err
+	}
+	w.setCgroup(cg)
 	return cg, nil
 }
 

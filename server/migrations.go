@@ -93,6 +93,13 @@ CREATE TABLE results (
 	addr     TEXT NOT NULL
 ) STRICT;
 `,
+	// 2: retention (retention.go) deletes by age in bounded batches; these
+	// indexes let each batch find its oldest rows without a table scan.
+	`
+CREATE INDEX events_received ON events(received);
+CREATE INDEX jobs_finished ON jobs(finished) WHERE state IN ('succeeded', 'failed');
+CREATE INDEX results_received ON results(received);
+`,
 }
 
 // schemaVersion is the version this bootserver writes.

@@ -20,6 +20,8 @@ type stmts struct {
 	eventSeen                       *sql.Stmt
 	jobsDeliver, jobInsert          *sql.Stmt
 	resultInsert, jobFinish, jobGet *sql.Stmt
+	pruneEvents, pruneHostEvents    *sql.Stmt
+	pruneJobs, pruneResults         *sql.Stmt
 
 	all []*sql.Stmt
 }
@@ -69,6 +71,25 @@ func prepare(ctx context.Context, conn *sql.Conn) (*stmts, error) {
 			WHERE id = ?1 AND state IN ('queued', 'delivered')
 			RETURNING agentsn, action, name, deliveries`},
 		{&st.jobGet, jobSelect + ` WHERE j.id = ?`},
+
+		// Retention (retention.go): each deletes at most ?2 (?3) rows, the
+		// oldest first, through an index.
+		{&st.pruneEvents, `DELETE FROM events WHERE id IN
+			(SELECT id FROM events WHERE received < ?1 ORDER BY received LIMIT ?2)`},
+		{&st.pruneHostEvents, `DELETE FROM events WHERE id IN
+			(SELECT id FROM events WHERE agentsn = ?1 AND id <= ?2 ORDER BY id LIMIT ?3)`},
+		// Only finished jobs: a queued or delivered job has no result yet
+		// and is delivered until it has one, however old it is.
+		{&st.pruneJobs, `DELETE FROM jobs WHERE rowid IN
+			(SELECT rowid FROM jobs WHERE state IN ('succeeded', 'failed') AND finished < ?1
+			ORDER BY finished LIMIT ?2)`},
+		// A result finishes its job in the same transaction, so an old
+		// result belongs to a finished job or to none; the NOT EXISTS keeps
+		// that true whatever changes later.
+		{&st.pruneResults, `DELETE FROM results WHERE rowid IN
+			(SELECT r.rowid FROM results r WHERE r.received < ?1 AND NOT EXISTS
+				(SELECT 1 FROM jobs j WHERE j.id = r.job_id AND j.state IN ('queued', 'delivered'))
+			ORDER BY r.received LIMIT ?2)`},
 	}
 	for _, d := range defs {
 		s, err := conn.PrepareContext(ctx, d.sql)

@@ -99,6 +99,42 @@ func OpenCgroup(parent, name string) (*Cgroup, error) {
 	return c, nil
 }
 
+// CgroupPath is what Path reports for the cgroup OpenCgroup(parent, name)
+// opens, without opening it.
+func CgroupPath(parent, name string) (string, error) {
+	rel, err := cgroupRelPath(parent, name)
+	if err != nil {
+		return "", fmt.Errorf("cgroup of %s: %w", name, err)
+	}
+	return rel, nil
+}
+
+// OpenRecordedCgroup opens agent name's cgroup at rel, a path Path reported
+// (a run record's), whatever cgroup_parent is now: an adopted agent keeps
+// the cgroup it was started in, with its limits and accounting, until it
+// is restarted.
+func OpenRecordedCgroup(rel, name string) (*Cgroup, error) {
+	parent, err := recordedCgroupParent(rel, name)
+	if err != nil {
+		return nil, err
+	}
+	return OpenCgroup(parent, name)
+}
+
+// recordedCgroupParent is the parent of a recorded cgroup path, which must
+// end in the agent's name.
+func recordedCgroupParent(rel, name string) (string, error) {
+	rel = strings.Trim(rel, "/")
+	parent, base := "", rel
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		parent, base = rel[:i], rel[i+1:]
+	}
+	if base != name {
+		return "", fmt.Errorf("open recorded cgroup %q: %w: it is not agent %s's", rel, ErrCgroupInvalidName, name)
+	}
+	return parent, nil
+}
+
 // Path identifies the cgroup for a state record: relative to the root of
 // each hierarchy (v1) or of the unified tree (v2), e.g. "bootagent/myagent".
 // Outside a cgroup namespace it is also what /proc/<pid>/cgroup shows,

@@ -42,6 +42,33 @@ func TestCgroupRelPath(t *testing.T) {
 	}
 }
 
+func TestRecordedCgroupParent(t *testing.T) {
+	tests := []struct {
+		name, rel, agent, want string
+		wantErr                bool
+	}{
+		{name: "under a parent", rel: "bootagent-old/a", agent: "a", want: "bootagent-old"},
+		{name: "nested parent, slashes", rel: "/system.slice/ba/a/", agent: "a", want: "system.slice/ba"},
+		{name: "at the root", rel: "a", agent: "a", want: ""},
+		{name: "another agent's", rel: "bootagent/b", agent: "a", wantErr: true},
+		{name: "empty", rel: "", agent: "a", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := recordedCgroupParent(tt.rel, tt.agent)
+			if tt.wantErr {
+				if !errors.Is(err, ErrCgroupInvalidName) {
+					t.Fatalf("recordedCgroupParent(%q, %q) = %q, %v; want ErrCgroupInvalidName", tt.rel, tt.agent, got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("recordedCgroupParent(%q, %q) = %q, %v; want %q", tt.rel, tt.agent, got, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestCgroupQuota(t *testing.T) {
 	tests := []struct {
 		name    string

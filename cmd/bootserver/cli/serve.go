@@ -17,11 +17,16 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	addrFile := fs.String("addr-file", "", "write the address actually listened on to this file (for --listen with port 0)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	retain := addRetentionFlags(fs)
 	if ok, code := c.parse(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return c.usageError("serve takes no arguments, got %q", fs.Args())
+	}
+	retention, every, err := retain.retention()
+	if err != nil {
+		return c.usageError("serve: %v", err)
 	}
 	log, err := c.logger(*logFormat, *logLevel)
 	if err != nil {
@@ -31,7 +36,13 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	// Pruning stops before the store closes: its writes would fail.
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan struct{})
+	go func() { defer close(pruned); store.RunRetention(pruneCtx, retention, every) }()
 	code := c.serve(ctx, log, store, *listen, *addrFile)
+	stopPruning()
+	<-pruned
 	if err := store.Close(); err != nil {
 		log.Error("closing the database failed", "err", err)
 		return exitFail
