@@ -229,22 +229,26 @@ func (w *worker) launch(doc desired.Doc, spec supervise.Spec, version string, op
 		w.health.Reset(time.Until(up.Until))
 		w.log.Info("upgraded, in health window", "from", up.Prev.Version, "to", version, "window", opts.HealthWindow)
 	}
-	var restarts int
-	w.r.update(w.name, func(a *actual.Agent) {
-		if w.starts > 1 {
-			a.Restarts++
-		}
+	restarts := 0
+	if a, ok := w.r.Agent(w.name); ok {
 		restarts = a.Restarts
+	}
+	if w.starts > 1 {
+		restarts++
+	}
+	// The record first: once status says running, a job may be judged
+	// done, and a daemon crash must then find the process to adopt.
+	w.saveRecord(doc, version, restarts)
+	w.r.update(w.name, func(a *actual.Agent) {
 		*a = actual.Agent{
 			Name: w.name, Status: actual.Running, Pid: proc.Pid, StartedAt: proc.StartedAt,
-			Restarts: a.Restarts, Version: version, Source: doc.Source,
+			Restarts: restarts, Version: version, Source: doc.Source,
 			AppliedHash: doc.Hash(), ProcessHash: doc.ProcessHash(), Limits: limitsMap(doc.Limits),
 		}
 		if b := w.mem.Bad; b != nil {
 			a.Message, a.BadHash = b.Reason, b.Hash
 		}
 	})
-	w.saveRecord(doc, version, restarts)
 }
 
 // saveRecord writes down the running process for adoption after a daemon

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/bootagent/bootagent/syntax"
 	"path"
+	"strings"
 	"sync"
 
 	"github.com/opencontainers/cgroups"
