@@ -91,11 +91,6 @@ func (s *Store) runWriter() {
 
 func (s *Store) commitBatch(batch []*op) {
 	start := time.Now()
-	defer func() {
-		s.stats.batches.Add(1)
-		s.stats.ops.Add(int64(len(batch)))
-		s.stats.busy.Add(int64(time.Since(start)))
-	}()
 	t := &txn{st: s.st, now: s.unix()}
 	errs := make([]error, len(batch))
 	err := s.setSync(slices.ContainsFunc(batch, func(o *op) bool { return o.durable }))
@@ -121,6 +116,11 @@ func (s *Store) commitBatch(batch []*op) {
 			f()
 		}
 	}
+	// Counted before anyone hears back: a caller that reads Stats after
+	// its write returned must see that write counted.
+	s.stats.batches.Add(1)
+	s.stats.ops.Add(int64(len(batch)))
+	s.stats.busy.Add(int64(time.Since(start)))
 	for i, o := range batch {
 		o.done <- errs[i]
 	}
