@@ -33,8 +33,7 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 				continue // report at once
 			}
 		} else {
-			doc := d.Status()
-			answer, bad, err := d.client.Status(ctx, doc)
+			answer, bad, err := d.sendReport(ctx)
 			if err != nil {
 				log.Warn("status report failed", "error", err, "retry_in", backoff)
 				wait, backoff = retryDelay(err, backoff)
@@ -58,6 +57,33 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// sendReport sends the status document. Its events are the oldest not yet
+// delivered, read from the events outbox, not the recent ones: an event
+// the server already stored (pushed by POST /agent/events) is not sent
+// again at every step, and one it has not is, since a server may not
+// implement the push (an extension). The document is cut to fit MaxBody,
+// dropping the oldest of those events first; the events it did carry are
+// then delivered, and leave the outbox, while those it left out stay
+// queued for the next report or push.
+func (d *Daemon) sendReport(ctx context.Context) (api.StatusResponse, []api.JobError, error) {
+	doc := d.Status()
+	events, ack, err := d.eventsOut.Peek(api.DrainBatch)
+	if err != nil {
+		d.log.Error("status report without its events", "error", err)
+		events, ack = nil, api.OutboxAck{}
+	}
+	doc.Events = append([]api.Event{}, events...)
+	doc = api.FitStatus(doc, api.MaxBody)
+	answer, bad, err := d.client.Status(ctx, doc)
+	if err != nil {
+		return answer, bad, err
+	}
+	if err := d.eventsOut.Done(ack.Newest(len(doc.Events))); err != nil {
+		d.log.Error("events delivered in a status report stay queued", "error", err)
+	}
+	return answer, bad, nil
 }
 
 func (d *Daemon) register(ctx context.Context) error {
