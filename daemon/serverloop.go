@@ -51,8 +51,8 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 			t.Stop()
 			return
 		case <-d.stepChanged:
-			// a config job changed step: the next report comes on the
-			// new schedule, not after the old one
+			// a config job or a SIGHUP changed the step in force: the
+			// next report comes on the new schedule, not after the old one
 			t.Stop()
 		case <-t.C:
 		}
@@ -110,23 +110,29 @@ func (d *Daemon) register(ctx context.Context) error {
 }
 
 // drainLoop sends queued job results and events until the server has
-// them: at once when something is queued, again after a backoff when a
-// send fails.
+// them: at once when something is queued, unless it is backing off after
+// a failed send (or a server's Retry-After): then new items wait for the
+// retry time too, since the server that failed, or asked for quiet, is
+// the one they would go to.
 func (d *Daemon) drainLoop(ctx context.Context) {
 	log := d.log.With("component", "outbox")
 	backoff := minBackoff
+	var retryAt time.Time // zero: not backing off
 	retry := time.NewTimer(time.Hour)
+	retry.Stop()
 	defer retry.Stop()
 	for {
-		retry.Stop()
-		if err := d.client.Drain(ctx, d.results, d.eventsOut); err != nil && ctx.Err() == nil {
-			var wait time.Duration
+		if wait := drainWait(time.Now(), retryAt); wait > 0 {
+			retry.Reset(wait)
+		} else if err := d.client.Drain(ctx, d.results, d.eventsOut); err != nil && ctx.Err() == nil {
 			wait, backoff = retryDelay(err, backoff)
+			retryAt = time.Now().Add(wait)
 			log.Warn("results/events not delivered yet", "error", err, "queued_results", d.results.Len(),
 				"queued_events", d.eventsOut.Len(), "retry_in", wait)
 			retry.Reset(wait)
 		} else {
-			backoff = minBackoff
+			backoff, retryAt = minBackoff, time.Time{}
+			retry.Stop()
 		}
 		select {
 		case <-ctx.Done():
@@ -136,6 +142,15 @@ func (d *Daemon) drainLoop(ctx context.Context) {
 		case <-retry.C:
 		}
 	}
+}
+
+// drainWait is how long the outbox sender, woken at now, must still wait
+// before sending: until retryAt while backing off, else not at all.
+func drainWait(now, retryAt time.Time) time.Duration {
+	if retryAt.IsZero() || !now.Before(retryAt) {
+		return 0
+	}
+	return retryAt.Sub(now)
 }
 
 // retryDelay is how long to wait after err: what the server asked for
