@@ -241,6 +241,7 @@ func (d *Daemon) Reload() {
 		if err != nil {
 			d.log.Error("reload: configuration kept as it was", "error", err)
 		} else {
+			stepBefore := d.step()
 			d.mu.Lock()
 			if changed := restartOnly(d.cfg, &cfg); len(changed) > 0 {
 				d.log.Warn("reload: these settings change only at the next start", "settings", changed)
@@ -248,6 +249,7 @@ func (d *Daemon) Reload() {
 			d.cfg = cfg
 			d.mu.Unlock()
 			d.rec.SetOptions(cfg.Restart, cfg.StopGrace.D(), cfg.UpgradeHealthWindow.D())
+			d.rescheduleIfStepChanged(stepBefore)
 			d.log.Info("configuration reloaded", "config", path)
 		}
 	}
