@@ -59,10 +59,16 @@ type Daemon struct {
 // New prepares a daemon: state directories, the single-instance lock, the
 // control socket. Nothing runs until Run.
 func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
-	for _, dir := range []string{cfg.StateDir, filepath.Join(cfg.StateDir, "logs"), filepath.Join(cfg.StateDir, "agents")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+	for _, dm := range []struct {
+		dir  string
+		mode os.FileMode
+	}{{cfg.StateDir, stateDirMode}, {filepath.Join(cfg.StateDir, "logs"), privateDir}, {filepath.Join(cfg.StateDir, agentsDirName), stateDirMode}} {
+		if err := os.MkdirAll(dm.dir, dm.mode); err != nil {
 			return nil, fmt.Errorf("state dir: %w", err)
 		}
+	}
+	if err := tightenStateDir(cfg.StateDir); err != nil {
+		return nil, err
 	}
 	lock, err := lockStateDir(cfg.StateDir)
 	if err != nil {

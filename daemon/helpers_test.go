@@ -27,6 +27,12 @@ func newTestDaemon(t *testing.T, conf string) *Daemon {
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return newTestDaemonAt(t, path)
+}
+
+// newTestDaemonAt makes a real daemon from the configuration file at path.
+func newTestDaemonAt(t *testing.T, path string) *Daemon {
+	t.Helper()
 	cfg, err := desired.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
