@@ -39,7 +39,7 @@ func TestFitStatus(t *testing.T) {
 	for i := range manyErrors {
 		manyErrors[i] = fmt.Sprintf("agents.d/f%d.yaml:1: %s", i, strings.Repeat("e", 1000))
 	}
-	huge := strings.Repeat("\xff", 3<<20) // invalid UTF-8: 6 bytes each once encoded
+	huge := strings.Repeat("\xff", 200<<10) // invalid UTF-8: 6 bytes each once encoded, 12 fields: over 1 MiB
 	tests := []struct {
 		name  string
 		doc   StatusDoc
