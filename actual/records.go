@@ -45,14 +45,14 @@ type Records struct{ Dir string }
 // Save writes r atomically (temp file, fsync, rename, fsync dir): a crash
 // leaves the old record or the new one, never half of one.
 func (s Records) Save(r Record) error {
-	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("record %s: %w", r.Name, err)
 	}
 	b, err := json.Marshal(stampBoot(r))
 	if err != nil {
 		return fmt.Errorf("record %s: %w", r.Name, err)
 	}
-	return atomicfile.WriteFile(filepath.Join(s.Dir, r.Name+".json"), b, 0o644)
+	return atomicfile.WriteFile(filepath.Join(s.Dir, r.Name+".json"), b, 0o600) // it holds the agent's env
 }
 
 // stampBoot sets the current boot id on a record that has none, so that a

@@ -37,13 +37,15 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (RegisterRes
 	return out, err
 }
 
-// Status is POST /agent/status. It returns the answer with only the jobs
+// Status is POST /agent/status, with doc cut to fit MaxBody (FitStatus;
+// a caller that must know what was sent fits it first). It returns the answer with only the jobs
 // that are well-formed and valid; every other job comes back as a JobError
 // so the caller reports a failing result for it (SPEC §7: a bad job never
 // spoils the rest of the answer). A non-zero errcode is returned, not an
 // error: the design note has agents ignore it.
 func (c *Client) Status(ctx context.Context, doc StatusDoc) (StatusResponse, []JobError, error) {
-	body, err := json.Marshal(doc)
+	// Cut to fit, never refused: an unsent report brings no jobs.
+	body, err := json.Marshal(FitStatus(doc, MaxBody))
 	if err != nil {
 		return StatusResponse{}, nil, fmt.Errorf("POST %s: %w", PathStatus, err)
 	}

@@ -2,7 +2,7 @@ package api
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"unicode/utf8"
 
@@ -41,39 +41,56 @@ func (c *Client) Drain(ctx context.Context, results *Outbox[JobResult], events *
 // drainQueue sends q's items; crashAt names the crash point (test hook)
 // between the server's acknowledgement and the items' removal.
 func drainQueue[T any](ctx context.Context, c *Client, q *Outbox[T], send func(context.Context, []T) error, fit func(T) T, crashAt string) error {
-	batch := DrainBatch
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		items, ack, err := q.Peek(batch)
+		items, ack, err := q.Peek(DrainBatch)
 		if err != nil {
 			return err
 		}
 		if len(items) == 0 {
 			return nil
 		}
+		sizes := make([]int, len(items))
 		for i := range items {
 			items[i] = fit(items[i])
+			b, _ := json.Marshal(items[i]) // an encoding error surfaces in send
+			sizes[i] = len(b)
 		}
-		err = send(ctx, items)
-		switch {
-		case errors.Is(err, ErrRequestTooLarge) && len(items) > 1:
-			batch = len(items) / 2 // same oldest items, in a smaller request
+		n := batchFits(sizes, MaxBody)
+		if n == 0 {
+			// fit bounds every field, so this cannot happen; kept, such an
+			// item would block everything queued after it.
+			c.log.Error("dropping an outbox item too large to send", "bytes", sizes[0], "max", MaxBody)
+			if err := q.Done(ack.Oldest(1)); err != nil {
+				return err
+			}
 			continue
-		case errors.Is(err, ErrRequestTooLarge):
-			// Only an item with huge fields beyond those fit trims gets
-			// here; kept, it would block everything queued after it.
-			c.log.Error("dropping an outbox item too large to send", "err", err)
-		case err != nil:
+		}
+		if err := send(ctx, items[:n]); err != nil {
 			return err
 		}
 		crashpoint.Here(crashAt)
-		if err := q.Done(ack); err != nil {
+		if err := q.Done(ack.Oldest(n)); err != nil {
 			return err
 		}
-		batch = DrainBatch
 	}
+}
+
+// batchFits is how many of the first items, whose JSON sizes are given,
+// one JSON array of at most limit bytes holds: "[" + items joined by ","
+// + "]". Batches are bounded by bytes, not only by count, so that large
+// items (long log tails) never make a request the server must refuse.
+func batchFits(sizes []int, limit int) int {
+	total := 1 // "["
+	for i, s := range sizes {
+		total += s + 1 // the item and "," or "]"
+		if total > limit {
+			return i
+		}
+	}
+	return len(sizes)
 }
 
 func wireResult(r JobResult) JobResult {
@@ -82,6 +99,8 @@ func wireResult(r JobResult) JobResult {
 }
 
 func wireEvent(e Event) Event {
+	e.Agent = truncateHead(e.Agent, maxWireName)
+	e.Type = truncateHead(e.Type, maxWireName)
 	e.Message = truncateHead(e.Message, maxWireMessage)
 	e.LogTail = truncateTail(e.LogTail, maxWireLogTail)
 	return e

@@ -183,3 +183,22 @@ func TestTruncate(t *testing.T) {
 		})
 	}
 }
+
+// One event with a field no other cap bounds (here its agent name) is
+// delivered cut short, not dropped, and the events after it still go.
+func TestDrainHugeEventDoesNotWedgeTheQueue(t *testing.T) {
+	d, url := newDrainServer(t, -1)
+	ev := openEvents(t, t.TempDir())
+	if err := ev.Add(Event{Agent: strings.Repeat("a", 3<<20), Type: "exited", Message: "huge", LogTail: strings.Repeat("<", 1<<20)}); err != nil {
+		t.Fatal(err)
+	}
+	addEvents(t, ev, "after")
+	c := NewClient([]string{url}, ClientOptions{Logger: quietLog()})
+	if err := c.Drain(context.Background(), nil, ev); err != nil {
+		t.Fatal(err)
+	}
+	_, ids, maxBody := d.got()
+	if !slices.Equal(ids, []string{"huge", "after"}) || maxBody > MaxBody || ev.Len() != 0 {
+		t.Fatalf("delivered %q (largest request %d bytes), %d left", ids, maxBody, ev.Len())
+	}
+}

@@ -14,7 +14,8 @@ import (
 var ErrNoServers = errors.New("no control server configured")
 
 // ErrRequestTooLarge means a request body would exceed MaxBody; the server
-// would reject it, so it is not sent. Drain splits its batches on it.
+// would reject it, so it is not sent. Drain and Status never make one
+// (batchFits, FitStatus); a caller of round that does learns it here.
 var ErrRequestTooLarge = errors.New("request body over 1 MiB")
 
 // MaxRetryAfter caps a server's Retry-After: a misconfigured server must

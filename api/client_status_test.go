@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -126,5 +128,32 @@ func TestStatusOverHTTP(t *testing.T) {
 	}
 	if h := hits.get(); !slices.Equal(h, []string{"broken " + PathStatus, "good " + PathStatus}) {
 		t.Fatalf("asked %q", h)
+	}
+}
+
+// A report of 100 events with 8 KiB log tails (3 MB as it was) is sent,
+// cut to fit, and its answer's jobs come back.
+func TestStatusOversizedReportIsSentAndJobsArrive(t *testing.T) {
+	var got int
+	srv := handlerServer(t, "status", nil, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got = len(body)
+		io.WriteString(w, `{"errcode":0,"jobs":[{"id":"j1","action":"restart","name":"a"}]}`)
+	})
+	events := make([]Event, 100)
+	for i := range events {
+		events[i] = Event{Time: int64(i), Agent: "a", Type: "exited", Message: fmt.Sprintf("exit %d", i), LogTail: strings.Repeat("<\x01", 4<<10)}
+	}
+	doc := StatusDoc{Hostname: "h", AgentSN: "sn", Agents: []AgentStatus{{Name: "a", Message: strings.Repeat("m", 1<<20)}}, Events: events}
+	if raw, _ := json.Marshal(doc); len(raw) <= MaxBody {
+		t.Fatalf("test document is only %d bytes", len(raw))
+	}
+	c := NewClient([]string{srv.URL}, ClientOptions{Logger: quietLog()})
+	resp, _, err := c.Status(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Jobs) != 1 || got == 0 || got > MaxBody {
+		t.Fatalf("jobs %+v; the server got %d bytes", resp.Jobs, got)
 	}
 }

@@ -28,24 +28,62 @@ var ErrNoDaemon = errors.New("no bootagent daemon is answering")
 // ListenControl opens the unix control socket at path, readable and
 // writable by root only. A stale socket left by a crashed daemon is
 // replaced; one that still answers means another daemon owns it.
+//
+// The socket is never reachable with a looser mode, not even briefly:
+// bind creates it with the process umask (0755 and the like, which lets
+// anyone connect), so it is bound inside a fresh 0700 directory next to
+// path, chmod'ed to 0600 there, and only then renamed into place. The
+// other way, setting umask around bind, changes a process-wide setting
+// that every goroutine creating files at that moment would inherit
+// (package files unpacked 0700, say, that an agent running as another
+// user could then not execute); no lock of ours can stop that.
 func ListenControl(path string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		c.Close()
 		return nil, fmt.Errorf("control socket %s: another bootagent daemon is answering on it", path)
 	}
-	os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	private, err := os.MkdirTemp(dir, ".s") // short: a socket path is at most 107 bytes
 	if err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	defer os.RemoveAll(private)
+	tmp := filepath.Join(private, "s")
+	ln, err := net.Listen("unix", tmp)
+	if err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	ul := ln.(*net.UnixListener)
+	ul.SetUnlinkOnClose(false) // it will not be at tmp: controlListener removes path
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
-	return ln, nil
+	// rename replaces a stale socket atomically: there is no moment
+	// without one once a daemon has run, and none with a loose mode.
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	return &controlListener{UnixListener: ul, path: path}, nil
+}
+
+// controlListener removes the socket from where it was renamed to, on
+// Close.
+type controlListener struct {
+	*net.UnixListener
+	path string
+}
+
+func (l *controlListener) Close() error {
+	err := l.UnixListener.Close()
+	if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) && err == nil {
+		err = rmErr
+	}
+	return err
 }
 
 // ControlHandler serves the control API: GET /v1/status, POST

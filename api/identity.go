@@ -52,10 +52,10 @@ func SaveAgentSN(stateDir, sn string) error {
 	if err := ValidateAgentSN(sn); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+	if err := os.MkdirAll(stateDir, 0o711); err != nil { // as daemon.stateModes wants it
 		return fmt.Errorf("agentsn: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(stateDir, agentSNFile), []byte(sn+"\n"), 0o644); err != nil {
+	if err := writeFileAtomic(filepath.Join(stateDir, agentSNFile), []byte(sn+"\n"), 0o600); err != nil {
 		return fmt.Errorf("agentsn: %w", err)
 	}
 	return nil

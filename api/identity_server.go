@@ -92,10 +92,10 @@ func SaveServerConfig(stateDir string, c ServerConfig) error {
 	if err != nil {
 		return fmt.Errorf("server config %s: %w", p, err)
 	}
-	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+	if err := os.MkdirAll(stateDir, 0o711); err != nil { // as daemon.stateModes wants it
 		return fmt.Errorf("server config: %w", err)
 	}
-	if err := writeFileAtomic(p, append(data, '\n'), 0o644); err != nil {
+	if err := writeFileAtomic(p, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("server config: %w", err)
 	}
 	return nil

@@ -41,6 +41,18 @@ type OutboxAck struct{ seqs []uint64 }
 // Len is the number of items acknowledged.
 func (a OutboxAck) Len() int { return len(a.seqs) }
 
+// Oldest is the ack of only the first n items of a's Peek (all if n is
+// larger): what a sender that sent only part of them may remove.
+func (a OutboxAck) Oldest(n int) OutboxAck {
+	return OutboxAck{seqs: a.seqs[:min(max(n, 0), len(a.seqs))]}
+}
+
+// Newest is the ack of only the last n items of a's Peek (all if n is
+// larger).
+func (a OutboxAck) Newest(n int) OutboxAck {
+	return OutboxAck{seqs: a.seqs[len(a.seqs)-min(max(n, 0), len(a.seqs)):]}
+}
+
 // ErrOutboxClosed is returned by an Outbox after Close.
 var ErrOutboxClosed = errors.New("outbox closed")
 

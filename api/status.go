@@ -19,6 +19,12 @@ type StatusDoc struct {
 	// Extensions.
 	Tags         string   `json:"tags,omitempty"`
 	ConfigErrors []string `json:"config_errors,omitempty"` // desired-state problems, file:line: message
+	// Set by FitStatus when the document had to be cut to fit MaxBody:
+	// how many events (the oldest) and agents (the last by name) were
+	// left out. Events left out are not lost: they stay queued and go by
+	// POST /agent/events or a later report.
+	EventsDropped int `json:"events_dropped,omitempty"`
+	AgentsDropped int `json:"agents_dropped,omitempty"`
 }
 
 // AgentStatus is one sub-agent in the status document.

@@ -64,10 +64,16 @@ type Daemon struct {
 // New prepares a daemon: state directories, the single-instance lock, the
 // control socket. Nothing runs until Run.
 func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
-	for _, dir := range []string{cfg.StateDir, filepath.Join(cfg.StateDir, "logs"), filepath.Join(cfg.StateDir, "agents")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+	for _, dm := range []struct {
+		dir  string
+		mode os.FileMode
+	}{{cfg.StateDir, stateDirMode}, {filepath.Join(cfg.StateDir, "logs"), privateDir}, {filepath.Join(cfg.StateDir, agentsDirName), stateDirMode}} {
+		if err := os.MkdirAll(dm.dir, dm.mode); err != nil {
 			return nil, fmt.Errorf("state dir: %w", err)
 		}
+	}
+	if err := tightenStateDir(cfg.StateDir); err != nil {
+		return nil, err
 	}
 	lock, err := lockStateDir(cfg.StateDir)
 	if err != nil {
@@ -268,6 +274,7 @@ func (d *Daemon) Reload() {
 		if err != nil {
 			d.log.Error("reload: configuration kept as it was", "error", err)
 		} else {
+			stepBefore := d.step()
 			d.mu.Lock()
 			if changed := restartOnly(d.cfg, &cfg); len(changed) > 0 {
 				d.log.Warn("reload: these settings change only at the next start", "settings", changed)
@@ -275,6 +282,7 @@ func (d *Daemon) Reload() {
 			d.cfg = cfg
 			d.mu.Unlock()
 			d.rec.SetOptions(cfg.Restart, cfg.StopGrace.D(), cfg.UpgradeHealthWindow.D())
+			d.rescheduleIfStepChanged(stepBefore)
 			d.log.Info("configuration reloaded", "config", path)
 		}
 	}

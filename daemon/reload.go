@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"slices"
+	"time"
 
 	"github.com/bootagent/bootagent/desired"
 )
@@ -30,4 +31,32 @@ func restartOnly(cur desired.Config, next *desired.Config) []string {
 	keep("package_max_unpacked", next.PackageMaxUnpackedBytes() != cur.PackageMaxUnpackedBytes(), func() { next.PackageMaxUnpacked = cur.PackageMaxUnpacked })
 	keep("package_max_entries", next.PackageMaxEntries != cur.PackageMaxEntries, func() { next.PackageMaxEntries = cur.PackageMaxEntries })
 	return changed
+}
+
+// stepInForce is the status interval: a config job's step (seconds) when
+// one set it, else the configuration's; a config job outranks the file,
+// so a SIGHUP changing the file's step changes nothing while it holds.
+func stepInForce(serverStep int64, configStep time.Duration) time.Duration {
+	if serverStep > 0 {
+		return time.Duration(serverStep) * time.Second
+	}
+	return configStep
+}
+
+// rescheduleIfStepChanged wakes the report loop when the step in force
+// is no longer before, so that the next report comes on the new schedule
+// rather than at the end of the old interval (up to the old step away).
+func (d *Daemon) rescheduleIfStepChanged(before time.Duration) {
+	if d.step() != before {
+		d.wakeReportLoop()
+	}
+}
+
+// wakeReportLoop makes the report loop recompute its wait from the step
+// now in force.
+func (d *Daemon) wakeReportLoop() {
+	select {
+	case d.stepChanged <- struct{}{}:
+	default: // already woken
+	}
 }

@@ -33,9 +33,8 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 				continue // report at once
 			}
 		} else {
-			doc := d.Status()
 			asked := time.Now()
-			answer, bad, err := d.client.Status(ctx, doc)
+			answer, bad, err := d.sendReport(ctx)
 			if err != nil {
 				log.Warn("status report failed", "error", err, "retry_in", backoff)
 				wait, backoff = retryDelay(err, backoff)
@@ -53,12 +52,39 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 			t.Stop()
 			return
 		case <-d.stepChanged:
-			// a config job changed step: the next report comes on the
-			// new schedule, not after the old one
+			// a config job or a SIGHUP changed the step in force: the
+			// next report comes on the new schedule, not after the old one
 			t.Stop()
 		case <-t.C:
 		}
 	}
+}
+
+// sendReport sends the status document. Its events are the oldest not yet
+// delivered, read from the events outbox, not the recent ones: an event
+// the server already stored (pushed by POST /agent/events) is not sent
+// again at every step, and one it has not is, since a server may not
+// implement the push (an extension). The document is cut to fit MaxBody,
+// dropping the oldest of those events first; the events it did carry are
+// then delivered, and leave the outbox, while those it left out stay
+// queued for the next report or push.
+func (d *Daemon) sendReport(ctx context.Context) (api.StatusResponse, []api.JobError, error) {
+	doc := d.Status()
+	events, ack, err := d.eventsOut.Peek(api.DrainBatch)
+	if err != nil {
+		d.log.Error("status report without its events", "error", err)
+		events, ack = nil, api.OutboxAck{}
+	}
+	doc.Events = append([]api.Event{}, events...)
+	doc = api.FitStatus(doc, api.MaxBody)
+	answer, bad, err := d.client.Status(ctx, doc)
+	if err != nil {
+		return answer, bad, err
+	}
+	if err := d.eventsOut.Done(ack.Newest(len(doc.Events))); err != nil {
+		d.log.Error("events delivered in a status report stay queued", "error", err)
+	}
+	return answer, bad, nil
 }
 
 func (d *Daemon) register(ctx context.Context) error {
@@ -85,23 +111,29 @@ func (d *Daemon) register(ctx context.Context) error {
 }
 
 // drainLoop sends queued job results and events until the server has
-// them: at once when something is queued, again after a backoff when a
-// send fails.
+// them: at once when something is queued, unless it is backing off after
+// a failed send (or a server's Retry-After): then new items wait for the
+// retry time too, since the server that failed, or asked for quiet, is
+// the one they would go to.
 func (d *Daemon) drainLoop(ctx context.Context) {
 	log := d.log.With("component", "outbox")
 	backoff := minBackoff
+	var retryAt time.Time // zero: not backing off
 	retry := time.NewTimer(time.Hour)
+	retry.Stop()
 	defer retry.Stop()
 	for {
-		retry.Stop()
-		if err := d.client.Drain(ctx, d.results, d.eventsOut); err != nil && ctx.Err() == nil {
-			var wait time.Duration
+		if wait := drainWait(time.Now(), retryAt); wait > 0 {
+			retry.Reset(wait)
+		} else if err := d.client.Drain(ctx, d.results, d.eventsOut); err != nil && ctx.Err() == nil {
 			wait, backoff = retryDelay(err, backoff)
+			retryAt = time.Now().Add(wait)
 			log.Warn("results/events not delivered yet", "error", err, "queued_results", d.results.Len(),
 				"queued_events", d.eventsOut.Len(), "retry_in", wait)
 			retry.Reset(wait)
 		} else {
-			backoff = minBackoff
+			backoff, retryAt = minBackoff, time.Time{}
+			retry.Stop()
 		}
 		select {
 		case <-ctx.Done():
@@ -111,6 +143,15 @@ func (d *Daemon) drainLoop(ctx context.Context) {
 		case <-retry.C:
 		}
 	}
+}
+
+// drainWait is how long the outbox sender, woken at now, must still wait
+// before sending: until retryAt while backing off, else not at all.
+func drainWait(now, retryAt time.Time) time.Duration {
+	if retryAt.IsZero() || !now.Before(retryAt) {
+		return 0
+	}
+	return retryAt.Sub(now)
 }
 
 // retryDelay is how long to wait after err: what the server asked for

@@ -9,14 +9,11 @@ import (
 	"github.com/bootagent/bootagent/desired"
 )
 
-// step is the status interval in force: a config job's, else the config's.
+// step is the status interval in force (stepInForce).
 func (d *Daemon) step() time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.serverCfg.Step > 0 {
-		return time.Duration(d.serverCfg.Step) * time.Second
-	}
-	return d.cfg.Step.D()
+	return stepInForce(d.serverCfg.Step, d.cfg.Step.D())
 }
 
 // startupPeriod is how long a started process must stay up before a job
@@ -46,10 +43,7 @@ func (d *Daemon) applyServerConfig(job api.Job) (string, error) {
 	d.mu.Lock()
 	d.serverCfg = next
 	d.mu.Unlock()
-	select {
-	case d.stepChanged <- struct{}{}:
-	default:
-	}
+	d.wakeReportLoop()
 	var parts []string
 	if job.Svrlist != "" {
 		parts = append(parts, "servers now "+strings.Join(d.client.Servers(), ","))

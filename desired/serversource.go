@@ -196,7 +196,7 @@ func (s *ServerSource) persist() error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(s.path, b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(s.path, b, 0o600); err != nil { // agents' env: 0600
 		return fmt.Errorf("server desired state %s: %w", s.path, err)
 	}
 	return nil
