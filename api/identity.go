@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode"
+
+	"github.com/bootagent/bootagent/internal/statedir"
 )
 
 // The agent's identity (SPEC §7): an agentsn created once, kept in
-// <stateDir>/agentsn as one line, and replaced only when the server
-// re-assigns one at registration.
-
-const agentSNFile = "agentsn"
+// statedir.AgentSN (<stateDir>/private/agentsn) as one line, and replaced
+// only when the server re-assigns one at registration.
 
 // maxAgentSNLen bounds a server-assigned agentsn.
 const maxAgentSNLen = 128
@@ -25,7 +24,7 @@ const maxAgentSNLen = 128
 // agentsn is an error, not silently replaced: a new identity makes the
 // server see a new host.
 func LoadOrCreateAgentSN(stateDir string) (string, error) {
-	p := filepath.Join(stateDir, agentSNFile)
+	p := statedir.AgentSN(stateDir)
 	data, err := os.ReadFile(p)
 	switch {
 	case err == nil && strings.TrimSpace(string(data)) != "":
@@ -52,10 +51,10 @@ func SaveAgentSN(stateDir, sn string) error {
 	if err := ValidateAgentSN(sn); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(stateDir, 0o711); err != nil { // as daemon.stateModes wants it
+	if err := statedir.EnsurePrivate(stateDir); err != nil {
 		return fmt.Errorf("agentsn: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(stateDir, agentSNFile), []byte(sn+"\n"), 0o600); err != nil {
+	if err := writeFileAtomic(statedir.AgentSN(stateDir), []byte(sn+"\n"), 0o600); err != nil {
 		return fmt.Errorf("agentsn: %w", err)
 	}
 	return nil

@@ -5,21 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/bootagent/bootagent/atomicfile"
+	"github.com/bootagent/bootagent/internal/statedir"
 	"github.com/bootagent/bootagent/syntax"
 )
 
 // What config jobs changed (SPEC §7) survives restarts in
-// <stateDir>/server-config.json:
+// statedir.ServerConfig (<stateDir>/private/server-config.json):
 //
 //	{"svrlist": "192.168.9.1:1234,10.0.0.7:8600", "step": 300}
 //
 // svrlist is added to the configured servers (Client.SetExtra); step, when
 // non-zero, overrides the configured status interval.
-
-const serverConfigFile = "server-config.json"
 
 // ServerConfig is the server-given part of the agent's configuration.
 type ServerConfig struct {
@@ -59,7 +57,7 @@ func (c ServerConfig) Validate() error {
 // daemon then starts with no server-given config and shows the error,
 // rather than not starting at all. The server can send a config job again.
 func LoadServerConfig(stateDir string) (ServerConfig, error) {
-	p := filepath.Join(stateDir, serverConfigFile)
+	p := statedir.ServerConfig(stateDir)
 	data, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return ServerConfig{}, nil
@@ -84,7 +82,7 @@ func LoadServerConfig(stateDir string) (ServerConfig, error) {
 
 // SaveServerConfig persists c atomically, after checking it.
 func SaveServerConfig(stateDir string, c ServerConfig) error {
-	p := filepath.Join(stateDir, serverConfigFile)
+	p := statedir.ServerConfig(stateDir)
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("server config %s: %w", p, err)
 	}
@@ -92,7 +90,7 @@ func SaveServerConfig(stateDir string, c ServerConfig) error {
 	if err != nil {
 		return fmt.Errorf("server config %s: %w", p, err)
 	}
-	if err := os.MkdirAll(stateDir, 0o711); err != nil { // as daemon.stateModes wants it
+	if err := statedir.EnsurePrivate(stateDir); err != nil {
 		return fmt.Errorf("server config: %w", err)
 	}
 	if err := writeFileAtomic(p, append(data, '\n'), 0o600); err != nil {

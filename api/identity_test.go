@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/bootagent/bootagent/internal/statedir"
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -66,7 +68,7 @@ func TestAgentSNInvalid(t *testing.T) {
 			if err := SaveAgentSN(state, tt.sn); err == nil {
 				t.Fatalf("SaveAgentSN(%q) accepted", tt.sn)
 			}
-			if _, err := os.Stat(filepath.Join(state, "agentsn")); err == nil {
+			if _, err := os.Stat(statedir.AgentSN(state)); err == nil {
 				t.Fatal("an invalid agentsn was written")
 			}
 		})
@@ -78,7 +80,10 @@ func TestAgentSNInvalid(t *testing.T) {
 
 func TestAgentSNFileStates(t *testing.T) {
 	state := t.TempDir()
-	p := filepath.Join(state, "agentsn")
+	p := statedir.AgentSN(state)
+	if err := statedir.EnsurePrivate(state); err != nil {
+		t.Fatal(err)
+	}
 
 	os.WriteFile(p, []byte("  hand-written-sn \n"), 0o644)
 	if sn, err := LoadOrCreateAgentSN(state); err != nil || sn != "hand-written-sn" {
@@ -124,7 +129,10 @@ func TestServerConfig(t *testing.T) {
 		t.Fatalf("a refused save changed the file: %+v", got)
 	}
 
-	p := filepath.Join(state, "server-config.json")
+	p := statedir.ServerConfig(state)
+	if err := statedir.EnsurePrivate(state); err != nil {
+		t.Fatal(err)
+	}
 	os.WriteFile(p, []byte(`{"svrlist":1}`), 0o644)
 	if _, err := LoadServerConfig(state); err == nil || !strings.Contains(err.Error(), p) {
 		t.Fatalf("wrong type: err = %v, want one naming %s", err, p)
@@ -146,7 +154,10 @@ func TestServerConfigCorruptMovedAside(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			state := t.TempDir()
-			p := filepath.Join(state, "server-config.json")
+			p := statedir.ServerConfig(state)
+			if err := statedir.EnsurePrivate(state); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(p, []byte(tt.content), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/bootagent/bootagent/api"
 	"github.com/bootagent/bootagent/desired"
 	"github.com/bootagent/bootagent/fetch"
+	"github.com/bootagent/bootagent/internal/statedir"
 	"github.com/bootagent/bootagent/jobs"
 	"github.com/bootagent/bootagent/reconcile"
 	"github.com/bootagent/bootagent/supervise"
@@ -77,6 +78,11 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 	}
 	lock, err := lockStateDir(cfg.StateDir)
 	if err != nil {
+		return nil, err
+	}
+	// Under the lock: no other daemon reads these files meanwhile.
+	if err := statedir.Migrate(cfg.StateDir); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	ctl, err := api.ListenControl(cfg.SocketPath())
@@ -157,7 +163,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var sources sync.WaitGroup
 	srcCtx, stopSources := context.WithCancel(ctx)
 	d.mu.Lock()
-	dir, filesState := d.cfg.DesiredDir, filepath.Join(d.cfg.StateDir, desired.FilesStateName)
+	dir, filesState := d.cfg.DesiredDir, statedir.DesiredFiles(d.cfg.StateDir)
 	d.mu.Unlock()
 	// runSource starts a file source; its stop function returns once it has
 	// ended, so that the next one loads the documents it persisted last.

@@ -16,10 +16,10 @@ import (
 // its package under packages/, and it resolves those paths as that user
 // (the kernel checks search permission on every component once the
 // process has switched credentials, which it does before chdir and exec).
-// 0711 grants search only: no listing, and every file with a secret in
-// state_dir itself (agentsn, server-config.json, server-desired.json, the
-// socket) is 0600. Every other directory of the daemon's (run/, jobs/,
-// outbox/, logs/ …) is 0700. packages/ and tmp/ belong to the package
+// 0711 grants search only, and no file with a secret lies in it: those
+// are in private/ (internal/statedir), 0700 like every other directory of
+// the daemon's (run/, memory/, jobs/, outbox/, logs/ …); the socket in
+// state_dir is 0600. packages/ and tmp/ belong to the package
 // store (fetch), which sets their modes; agents/NAME belongs to its agent.
 const (
 	stateDirMode  fs.FileMode = 0o711

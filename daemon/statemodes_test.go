@@ -111,8 +111,12 @@ func TestStateFilesArePrivate(t *testing.T) {
 	}
 	want := map[string]fs.FileMode{
 		".": 0o711, "agents": 0o711, "agents/low": 0o755, "run": 0o700, "logs": 0o700,
-		"run/new.json": 0o600, "logs/a.log": 0o600, "server-desired.json": 0o600, "agentsn": 0o600,
-		"server-config.json": 0o600, "bootagent.sock": 0o600, "outbox": 0o700, "outbox/events": 0o700, "jobs": 0o700,
+		"run/new.json": 0o600, "logs/a.log": 0o600, "bootagent.sock": 0o600, "outbox": 0o700, "outbox/events": 0o700, "jobs": 0o700,
+		// The secrets are in private/, the old top-level agentsn moved there.
+		"private": 0o700, "private/server-desired.json": 0o600, "private/agentsn": 0o600, "private/server-config.json": 0o600,
+	}
+	if _, err := os.Lstat(filepath.Join(state, "agentsn")); err == nil {
+		t.Error("agentsn left on top of the 0711 state dir")
 	}
 	for rel, mode := range want {
 		if got := perm(t, filepath.Join(state, rel)); got != mode {

@@ -18,7 +18,7 @@ type FileSource struct {
 	Debounce time.Duration // quiet time after the last event before re-reading; default 50ms
 	Logger   *slog.Logger
 	// StateFile, when set, is where the last valid documents of each file
-	// persist (<state_dir>/FilesStateName), so that they survive a daemon
+	// persist (statedir.DesiredFiles), so that they survive a daemon
 	// restart. It may hold files of a previous Dir: they are kept until
 	// Dir is readable. Empty: they live in memory only.
 	StateFile string

@@ -11,11 +11,10 @@ import (
 	"github.com/bootagent/bootagent/atomicfile"
 )
 
-// FilesStateName is the file under the daemon's state dir that holds the
-// last valid documents of each desired file: what an invalid file, or a
-// missing desired_dir, keeps running after a daemon restart or a reboot
-// (SPEC §4). It holds env values, hence mode 0600.
-const FilesStateName = "desired-files.json"
+// The file store (statedir.DesiredFiles) holds the last valid documents
+// of each desired file: what an invalid file, or a missing desired_dir,
+// keeps running after a daemon restart or a reboot (SPEC §4). It holds
+// env values, hence mode 0600 in the state dir's private/.
 
 // filesState is the persisted form. Origin and Source are not part of a
 // Doc's JSON, so each document's line is stored beside it (the file is

@@ -11,7 +11,7 @@ import (
 )
 
 func TestFileStoreRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FilesStateName)
+	path := filepath.Join(t.TempDir(), "desired-files.json")
 	st, last, err := loadFileStore(path)
 	if err != nil || len(last) != 0 {
 		t.Fatalf("load of no file = %v, %v; want an empty set", last, err)
@@ -69,7 +69,7 @@ func TestFileStoreCorrupt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), FilesStateName)
+			path := filepath.Join(t.TempDir(), "desired-files.json")
 			writeFile(t, path, tt.content)
 			_, last, err := loadFileStore(path)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
@@ -89,7 +89,7 @@ func TestFileStoreCorrupt(t *testing.T) {
 // source already holds the documents the previous one persisted.
 func TestFileSourceKeepsLastValidAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
-	state := filepath.Join(t.TempDir(), FilesStateName)
+	state := filepath.Join(t.TempDir(), "desired-files.json")
 	keep := filepath.Join(dir, "keep.yaml")
 	writeFile(t, keep, agentYAML("keep", "x"))
 	withState := func(s *FileSource) { s.StateFile = state }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/bootagent/bootagent/api"
 	"github.com/bootagent/bootagent/atomicfile"
+	"github.com/bootagent/bootagent/internal/statedir"
 )
 
 // ServerSource turns control-server jobs into desired docs (Source
@@ -35,15 +35,12 @@ type ServerSource struct {
 // ErrNotServerAgent: the job names an agent the server does not own.
 var ErrNotServerAgent = errors.New("no such agent installed by the server")
 
-// ServerStateName is the file under the state dir holding the server docs.
-const ServerStateName = "server-desired.json"
-
 // OpenServerSource loads the persisted server docs from stateDir. It never
 // fails: a file that cannot be read makes a degraded source (Degraded),
 // because starting without the server's agents would uninstall them, and
 // refusing to start would leave every agent unsupervised.
 func OpenServerSource(stateDir string) *ServerSource {
-	s := &ServerSource{path: filepath.Join(stateDir, ServerStateName)}
+	s := &ServerSource{path: statedir.ServerDesired(stateDir)}
 	s.docs, s.degraded = loadServerState(s.path)
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/internal/statedir"
 )
 
 func TestOpenServerSource(t *testing.T) {
@@ -21,28 +22,28 @@ func TestOpenServerSource(t *testing.T) {
 		wantAside    string // content expected in server-desired.json.corrupt
 	}{
 		{name: "no file yet: an empty set", wantDocs: ""},
-		{name: "a valid file", files: map[string]string{ServerStateName: valid}, wantDocs: "web"},
+		{name: "a valid file", files: map[string]string{serverStateName: valid}, wantDocs: "web"},
 		{
 			name:         "not JSON: degraded, moved aside",
-			files:        map[string]string{ServerStateName: `[{"name": "web"`},
+			files:        map[string]string{serverStateName: `[{"name": "web"`},
 			wantDegraded: "is corrupt: unexpected end of JSON input (moved aside to ",
 			wantAside:    `[{"name": "web"`,
 		},
 		{
 			name:         "an invalid doc: degraded, moved aside",
-			files:        map[string]string{ServerStateName: `[{"name": "../etc", "command": ["x"]}]`},
+			files:        map[string]string{serverStateName: `[{"name": "../etc", "command": ["x"]}]`},
 			wantDegraded: "is corrupt:",
 			wantAside:    `[{"name": "../etc", "command": ["x"]}]`,
 		},
 		{
 			name:         "missing since an earlier start found it corrupt: still degraded",
-			files:        map[string]string{ServerStateName + ".corrupt": "{"},
+			files:        map[string]string{serverStateName + ".corrupt": "{"},
 			wantDegraded: "is missing since it was found corrupt",
 			wantAside:    "{",
 		},
 		{
 			name:     "restored next to its corrupt copy: the file is the truth",
-			files:    map[string]string{ServerStateName: valid, ServerStateName + ".corrupt": "{"},
+			files:    map[string]string{serverStateName: valid, serverStateName + ".corrupt": "{"},
 			wantDocs: "web",
 		},
 	}
@@ -50,7 +51,10 @@ func TestOpenServerSource(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			for f, content := range tt.files {
-				writeFile(t, filepath.Join(dir, f), content)
+				if err := statedir.EnsurePrivate(dir); err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, filepath.Join(statedir.Private(dir), f), content)
 			}
 			s := OpenServerSource(dir)
 			snap := s.Snapshot()
@@ -63,11 +67,11 @@ func TestOpenServerSource(t *testing.T) {
 				t.Errorf("degraded: %v, snapshot %+v; want a healthy source", err, snap)
 			case tt.wantDegraded != "" && (err == nil || !strings.Contains(err.Error(), tt.wantDegraded)):
 				t.Errorf("Degraded() = %v, want it to contain %q", err, tt.wantDegraded)
-			case tt.wantDegraded != "" && (!snap.Degraded || len(snap.Problems) != 1 || !strings.Contains(snap.Problems[0].String(), filepath.Join(dir, ServerStateName))):
+			case tt.wantDegraded != "" && (!snap.Degraded || len(snap.Problems) != 1 || !strings.Contains(snap.Problems[0].String(), statedir.ServerDesired(dir))):
 				t.Errorf("snapshot = %+v, want Degraded with one problem naming the file", snap)
 			}
 			if tt.wantAside != "" {
-				if b, err := os.ReadFile(filepath.Join(dir, ServerStateName+".corrupt")); err != nil || string(b) != tt.wantAside {
+				if b, err := os.ReadFile(statedir.ServerDesired(dir) + ".corrupt"); err != nil || string(b) != tt.wantAside {
 					t.Errorf("corrupt copy = %q (%v), want %q", b, err, tt.wantAside)
 				}
 			}
@@ -80,7 +84,10 @@ func TestOpenServerSource(t *testing.T) {
 // still works; a valid file and a re-read end it.
 func TestServerSourceDegradedLifecycle(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, ServerStateName)
+	path := statedir.ServerDesired(dir)
+	if err := statedir.EnsurePrivate(dir); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, path, "not json")
 	s := OpenServerSource(dir)
 	if s.Degraded() == nil {
@@ -137,3 +144,5 @@ func TestServerSourceDegradedLifecycle(t *testing.T) {
 		t.Errorf("a job after recovery: %v", err)
 	}
 }
+
+const serverStateName = "server-desired.json"
