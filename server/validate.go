@@ -24,7 +24,6 @@ var (
 
 const (
 	maxHostname = 255
-	maxAgentSN  = 128
 	maxJobID    = 256
 	maxTags     = 1024
 	maxURL      = 4096
@@ -48,14 +47,15 @@ func validateHostname(h string) error {
 	return nil
 }
 
+// validateAgentSN applies the agent's own rule: an agentsn the server
+// registered but the agent cannot persist would make it register anew at
+// every start.
 func validateAgentSN(sn string) error {
-	switch {
-	case sn == "":
+	if sn == "" {
 		return invalid("agentsn is required")
-	case len(sn) > maxAgentSN:
-		return invalid("agentsn is %d bytes long (at most %d)", len(sn), maxAgentSN)
-	case hasControl(sn) || strings.ContainsAny(sn, " /"):
-		return invalid("agentsn %q contains spaces, slashes or control characters", sn)
+	}
+	if err := api.ValidateAgentSN(sn); err != nil {
+		return invalid("%v", err)
 	}
 	return nil
 }
