@@ -181,16 +181,25 @@ func validateConfigJob(r api.JobRequest) error {
 	if r.Step < 0 {
 		return invalid("step %d is negative", r.Step)
 	}
-	if strings.Trim(r.Svrlist, ", ") == "" && r.Step == 0 {
+	// Any whitespace, not only spaces: the agent refuses a config job whose
+	// svrlist is blank (TrimSpace) and whose step is 0.
+	blank := strings.TrimFunc(r.Svrlist, func(c rune) bool { return c == ',' || unicode.IsSpace(c) }) == ""
+	if blank && r.Step == 0 {
 		return invalid("config needs a svrlist or a step")
 	}
 	return validateSvrlist(r.Svrlist)
 }
 
 // validateSvrlist checks a comma-separated list of host:port (or http(s)
-// URLs, as in the agent's configuration); empty items are allowed, as in
-// the design note's "192.168.9.1:1234,".
+// URLs, as in the agent's configuration), accepting only what the agent's
+// api.ParseSvrlist accepts too; empty items are allowed, as in the design
+// note's "192.168.9.1:1234,".
 func validateSvrlist(list string) error {
+	// The agent's parser first: what it refuses (user info, query,
+	// fragment...) fails the whole job on every host.
+	if _, err := api.ParseSvrlist(list); err != nil {
+		return invalid("%v", err)
+	}
 	for item := range strings.SplitSeq(list, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
