@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test bench lint clean
+.PHONY: all build run test bench fuzz lint clean
 
 all: build
 
@@ -37,6 +37,24 @@ bench: build
 	./scripts/bench.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
+
+# Native Go fuzzing, FUZZTIME per target (-fuzz takes one target per
+# package invocation). `make test` already runs each target's seed corpus
+# (testdata/fuzz/); this mutates it. A crash is written there as a new seed.
+FUZZTIME    ?= 30s
+FUZZFLAGS   ?= -parallel 2 -fuzzminimizetime 1000x
+FUZZTARGETS := desired:FuzzParse desired:FuzzLoadConfig \
+	api:FuzzDecodeStatusAnswer api:FuzzValidateJob api:FuzzDecodeRegisterAnswer \
+	api:FuzzDecodeRecord jobs:FuzzOpenLedger api:FuzzOpenOutbox \
+	fetch:FuzzUnpack fetch:FuzzUnpackRaw \
+	server:FuzzRegisterBody server:FuzzStatusBody server:FuzzResultsBody \
+	server:FuzzEventsBody server:FuzzAdminJobBody
+
+fuzz:
+	@set -e; for t in $(FUZZTARGETS); do \
+		pkg=$${t%%:*}; fn=$${t#*:}; echo "== $$fn ./$$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$$pkg; \
+	done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

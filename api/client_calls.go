@@ -19,22 +19,29 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (RegisterRes
 	}
 	var out RegisterResponse
 	err = c.round(ctx, PathRegister, body, func(answer []byte) error {
-		var r RegisterResponse
-		if err := decodeObject(answer, &r); err != nil {
-			return err
-		}
-		if r.Status != 0 {
-			return fmt.Errorf("status %d", r.Status)
-		}
-		if r.AgentSN != "" {
-			if err := ValidateAgentSN(r.AgentSN); err != nil {
-				return err
-			}
-		}
-		out = r
-		return nil
+		var err error
+		out, err = decodeRegisterAnswer(answer)
+		return err
 	})
 	return out, err
+}
+
+// decodeRegisterAnswer accepts an answer to POST /agent/register whose
+// status is 0 and whose agentsn, if any, is one the agent can persist.
+func decodeRegisterAnswer(answer []byte) (RegisterResponse, error) {
+	var r RegisterResponse
+	if err := decodeObject(answer, &r); err != nil {
+		return RegisterResponse{}, err
+	}
+	if r.Status != 0 {
+		return RegisterResponse{}, fmt.Errorf("status %d", r.Status)
+	}
+	if r.AgentSN != "" {
+		if err := ValidateAgentSN(r.AgentSN); err != nil {
+			return RegisterResponse{}, err
+		}
+	}
+	return r, nil
 }
 
 // Status is POST /agent/status, with doc cut to fit MaxBody (FitStatus;

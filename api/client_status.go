@@ -78,7 +78,10 @@ func decodeJob(raw json.RawMessage) (Job, error) {
 }
 
 func jobError(i int, id string, raw json.RawMessage, err error) JobError {
-	if id == "" {
+	// An id that fails validateJobID (too long, control characters) would
+	// be refused by the server in a result too, and that refusal would
+	// hold back every result queued after it: such a job is only logged.
+	if validateJobID(id) != nil {
 		return JobError{Index: i, Message: fmt.Sprintf("job %d of the status answer has no usable id, so no result can be reported for it: %v (job: %s)", i, err, answerSnippet(raw))}
 	}
 	return JobError{ID: id, Index: i, Message: fmt.Sprintf("job %s rejected: %v", id, err)}

@@ -129,6 +129,9 @@ func decodeConfig(data []byte, c *Config) (keyLines, Errors) {
 		return lines, Errors{{Line: root.Line, Msg: "the configuration must be a mapping of keys (state_dir: ..., servers: ...)"}}
 	}
 	errs := checkKeys(root, configType, "", lines)
+	if merges := mergeKeyErrors(root); len(merges) > 0 {
+		return lines, append(errs, merges...)
+	}
 	if err := root.Decode(c); err != nil {
 		errs = append(errs, yamlErrors(err, "")...)
 	}

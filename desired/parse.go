@@ -82,9 +82,13 @@ func parseDoc(root *yaml.Node) (Doc, Errors) {
 	lines := keyLines{}
 	errs := checkKeys(root, docType, "", lines)
 	var d Doc
-	err := root.Decode(&d)
 	d.Source = SourceFile
 	d.Origin = Origin{Line: line}
+	if merges := mergeKeyErrors(root); len(merges) > 0 {
+		d.Name = rawName(root)
+		return d, append(errs, merges...)
+	}
+	err := root.Decode(&d)
 	if err != nil {
 		// Values may be half-decoded; validating them would add noise.
 		d.Name = rawName(root)

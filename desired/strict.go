@@ -87,11 +87,8 @@ func checkStruct(n *yaml.Node, t reflect.Type, path string, lines keyLines) Erro
 	var errs Errors
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if k.Value == "<<" {
-			// Merge keys would hide where a value really comes from; the
-			// documents are small enough to write out.
-			errs = append(errs, &Error{Line: k.Line, Msg: "merge keys (<<) are not supported"})
-			continue
+		if isMergeKey(k) {
+			continue // reported by mergeKeyErrors, for every mapping
 		}
 		f, ok := fields[k.Value]
 		if !ok {
@@ -103,6 +100,30 @@ func checkStruct(n *yaml.Node, t reflect.Type, path string, lines keyLines) Erro
 		errs = append(errs, checkKeys(v, f.Type, p, lines)...)
 	}
 	return errs
+}
+
+// mergeKeyErrors reports every merge key (<<) in the tree. Merge keys
+// would hide where a value really comes from (the documents are small
+// enough to write out), and yaml.v3 panics decoding a mapping that holds
+// one next to a non-scalar key ("{}: 1"): a tree with any must not be
+// decoded at all.
+func mergeKeyErrors(n *yaml.Node) Errors {
+	var errs Errors
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if isMergeKey(n.Content[i]) {
+				errs = append(errs, &Error{Line: n.Content[i].Line, Msg: "merge keys (<<) are not supported"})
+			}
+		}
+	}
+	for _, c := range n.Content {
+		errs = append(errs, mergeKeyErrors(c)...)
+	}
+	return errs
+}
+
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
 }
 
 func unknownKeyMsg(key, path string, fields map[string]reflect.StructField) string {

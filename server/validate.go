@@ -17,7 +17,6 @@ import (
 
 const (
 	maxHostname = 255
-	maxAgentSN  = 128
 	maxJobID    = 256
 	maxTags     = 1024
 )
@@ -40,14 +39,15 @@ func validateHostname(h string) error {
 	return nil
 }
 
+// validateAgentSN applies the agent's own rule: an agentsn the server
+// registered but the agent cannot persist would make it register anew at
+// every start.
 func validateAgentSN(sn string) error {
-	switch {
-	case sn == "":
+	if sn == "" {
 		return invalid("agentsn is required")
-	case len(sn) > maxAgentSN:
-		return invalid("agentsn is %d bytes long (at most %d)", len(sn), maxAgentSN)
-	case hasControl(sn) || strings.ContainsAny(sn, " /"):
-		return invalid("agentsn %q contains spaces, slashes or control characters", sn)
+	}
+	if err := api.ValidateAgentSN(sn); err != nil {
+		return invalid("%v", err)
 	}
 	return nil
 }
@@ -171,7 +171,10 @@ func validateConfigJob(r api.JobRequest) error {
 	if r.Step < 0 {
 		return invalid("step %d is negative", r.Step)
 	}
-	if strings.Trim(r.Svrlist, ", ") == "" && r.Step == 0 {
+	// Any whitespace, not only spaces: the agent refuses a config job whose
+	// svrlist is blank (TrimSpace) and whose step is 0.
+	blank := strings.TrimFunc(r.Svrlist, func(c rune) bool { return c == ',' || unicode.IsSpace(c) }) == ""
+	if blank && r.Step == 0 {
 		return invalid("config needs a svrlist or a step")
 	}
 	return validateSvrlist(r.Svrlist)
