@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test bench lint clean
+.PHONY: all build run test bench soak lint clean
 
 all: build
 
@@ -37,6 +37,12 @@ bench: build
 	./scripts/bench.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
+
+# A few minutes (SOAK_SECONDS, default 180) of crash loops, upgrades, limit
+# changes and server jobs while the daemon is SIGKILLed at random; prints
+# the counts, exits 1 when a promise was broken. Needs root (cgroups).
+soak: build
+	$(GO) run ./cmd/bootsoak --bin $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
