@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/bootagent/bootagent/atomicfile"
 )
@@ -62,8 +63,11 @@ func (s *soak) checkResults(accepted map[string]int) checkResult {
 		n := accepted[id]
 		byCount[min(n, 2)]++
 		switch {
-		case n != 1:
-			c.details = append(c.details, fmt.Sprintf("job %s (%s %s): %d results accepted, server state %s (%q)", id, j.action, j.name, n, j.state, j.message))
+		case n > 1:
+			c.details = append(c.details, fmt.Sprintf("job %s (%s %s): %d results accepted, %s", id, j.action, j.name, n, s.whyTwice(id)))
+			c.agents = append(c.agents, id)
+		case n == 0:
+			c.details = append(c.details, fmt.Sprintf("job %s (%s %s): no result accepted, server state %s", id, j.action, j.name, j.state))
 			c.agents = append(c.agents, id)
 		case !finished(j.state):
 			c.details = append(c.details, fmt.Sprintf("job %s (%s %s): accepted once, yet %s at the server", id, j.action, j.name, j.state))
@@ -82,12 +86,29 @@ func (s *soak) checkResults(accepted map[string]int) checkResult {
 	return c
 }
 
+// whyTwice says what came between a job's first two acknowledged results:
+// a SIGKILL soon after the first (the daemon died before recording the
+// acknowledgement: a re-send only the server could recognise) or none (a
+// live daemon sent it again).
+func (s *soak) whyTwice(id string) string {
+	acks := s.proxy.acks(id)
+	if len(acks) < 2 {
+		return ""
+	}
+	if k, ok := s.d.killBetween(acks[0], acks[1]); ok {
+		return fmt.Sprintf("the daemon was SIGKILLed %v after the first acknowledgement, the second came %v later",
+			k.Sub(acks[0]).Round(time.Millisecond), acks[1].Sub(k).Round(time.Millisecond))
+	}
+	return fmt.Sprintf("no SIGKILL in between: a live daemon sent it again %v after the first", acks[1].Sub(acks[0]).Round(time.Millisecond))
+}
+
 // checkProcs: each agent has one live process group when it should run,
 // none otherwise.
 func (s *soak) checkProcs(procs agentProcs) checkResult {
 	c := checkResult{name: "processes per agent (1 running, 0 otherwise)"}
 	checked := 0
-	for name, w := range s.wants() {
+	wants := s.wants()
+	for name, w := range wants {
 		if w == nil {
 			continue
 		}
@@ -98,7 +119,7 @@ func (s *soak) checkProcs(procs agentProcs) checkResult {
 		}
 	}
 	for name := range procs {
-		if _, ok := s.wants()[name]; !ok {
+		if _, ok := wants[name]; !ok {
 			c.details = append(c.details, fmt.Sprintf("%s: processes of an agent the soak never defined: %s", name, procs.describe(name)))
 		}
 	}

@@ -14,6 +14,7 @@ type daemon struct {
 	bin, config, log string
 	proc             *bgProc
 	starts, kills    int
+	killedAt         []time.Time
 	selfExits        []string // exits the soak did not cause
 }
 
@@ -36,6 +37,7 @@ func (d *daemon) killAndRestart() error {
 	if d.proc != nil && !d.proc.exited() {
 		d.proc.kill()
 		d.kills++
+		d.killedAt = append(d.killedAt, time.Now())
 	}
 	return d.start()
 }
@@ -57,6 +59,16 @@ func (d *daemon) stop() error {
 		return nil
 	}
 	return d.proc.stop(60 * time.Second)
+}
+
+// killBetween returns the first SIGKILL in (from, to), if any.
+func (d *daemon) killBetween(from, to time.Time) (time.Time, bool) {
+	for _, k := range d.killedAt {
+		if k.After(from) && k.Before(to) {
+			return k, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // grep returns the last n lines of the daemon log matching re.

@@ -23,6 +23,7 @@ import (
 type resultProxy struct {
 	mu       sync.Mutex
 	accepted map[string]int // job id → results the server acknowledged
+	ackedAt  map[string][]time.Time
 	posted   map[string]int // job id → results sent, acknowledged or not
 	srv      *http.Server
 	url      string
@@ -35,7 +36,7 @@ func startProxy(upstream string) (*resultProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &resultProxy{accepted: map[string]int{}, posted: map[string]int{}}
+	p := &resultProxy{accepted: map[string]int{}, posted: map[string]int{}, ackedAt: map[string][]time.Time{}}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = p.countAck
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -92,8 +93,10 @@ func (p *resultProxy) countAck(resp *http.Response) error {
 		return nil
 	}
 	p.mu.Lock()
+	now := time.Now()
 	for _, id := range ids {
 		p.accepted[id]++
+		p.ackedAt[id] = append(p.ackedAt[id], now)
 	}
 	p.mu.Unlock()
 	return nil
@@ -111,6 +114,13 @@ func (p *resultProxy) counts() (accepted, posted map[string]int) {
 		posted[k] = v
 	}
 	return accepted, posted
+}
+
+// acks returns when the server acknowledged each result of job id.
+func (p *resultProxy) acks(id string) []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.ackedAt[id]...)
 }
 
 func (p *resultProxy) close() { p.srv.Close() }
