@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test bench fuzz lint clean
+.PHONY: all build run test bench fuzz soak lint clean
 
 all: build
 
@@ -55,6 +55,12 @@ fuzz:
 		pkg=$${t%%:*}; fn=$${t#*:}; echo "== $$fn ./$$pkg"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$$pkg; \
 	done
+
+# A few minutes (SOAK_SECONDS, default 180) of crash loops, upgrades, limit
+# changes and server jobs while the daemon is SIGKILLed at random; prints
+# the counts, exits 1 when a promise was broken. Needs root (cgroups).
+soak: build
+	$(GO) run ./cmd/bootsoak --bin $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
