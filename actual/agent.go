@@ -48,7 +48,11 @@ type Agent struct {
 	// RestartRequested is an operator's pending `bootagent restart`.
 	RestartRequested bool
 
-	Installing bool   // a package is being fetched (the old version may run meanwhile)
+	Installing bool // a package is being fetched (the old version may run meanwhile)
+	// PackageHash is set to the Hash of a doc desired stopped once its
+	// package is fetched and unpacked (staged for its next start; Version
+	// is then the staged one).
+	PackageHash string
 	Message    string // last error or what is being waited for
 	Limits     map[string]string
 }

@@ -72,6 +72,16 @@ func Judge(j PendingJob, obs *actual.Agent, startup time.Duration, now time.Time
 	case obs.Status == actual.Installing:
 		return Verdict{State: JobInstalling, Message: obs.Message}
 	}
+	if !obs.Running() && obs.Status == actual.Stopped && obs.AppliedHash == j.DesiredHash &&
+		obs.PackageHash == j.DesiredHash && (j.Action == "install" || j.Action == "upgrade") {
+		// An install or upgrade of an agent desired stopped: its package
+		// is in place and it stays stopped (SPEC §4 state), as asked.
+		msg := "installed, stopped as desired"
+		if obs.Version != "" {
+			msg = fmt.Sprintf("version %s installed, stopped as desired", obs.Version)
+		}
+		return Verdict{State: JobDone, Message: msg}
+	}
 	if !obs.Running() || obs.AppliedHash != j.DesiredHash {
 		return Verdict{State: JobPending, Message: obs.Message}
 	}

@@ -54,6 +54,12 @@ func TestJudge(t *testing.T) {
 		{"restart: new process past start-up", job("restart", "H"), running(), JobDone, 0, "version 2.0 running (pid 7) for 30s", time.Time{}},
 		{"stop: stopped", job("stop", "S"), &actual.Agent{Name: "a", Status: actual.Stopped, AppliedHash: "S"}, JobDone, 0, "stopped", time.Time{}},
 		{"stop: still running", job("stop", "S"), running(), JobPending, 0, "", time.Time{}},
+		{"upgrade of a stopped agent: package staged", job("upgrade", "S"), &actual.Agent{Name: "a", Status: actual.Stopped, AppliedHash: "S", PackageHash: "S", Version: "2.0"},
+			JobDone, 0, "version 2.0 installed, stopped as desired", time.Time{}},
+		{"upgrade of a stopped agent: still staging", job("upgrade", "S"), &actual.Agent{Name: "a", Status: actual.Stopped, AppliedHash: "S", Installing: true, Message: "x"},
+			JobDownloading, 0, "x", time.Time{}},
+		{"upgrade of a stopped agent: package not staged yet", job("upgrade", "S"), &actual.Agent{Name: "a", Status: actual.Stopped, AppliedHash: "S", PackageHash: "OLD"},
+			JobPending, 0, "", time.Time{}},
 		{"uninstall: gone", job("uninstall", ""), nil, JobDone, 0, "uninstalled", time.Time{}},
 		{"uninstall: still there", job("uninstall", ""), running(), JobPending, 0, "", time.Time{}},
 	}

@@ -58,14 +58,15 @@ func (f *fetchCtl) end() {
 }
 
 // desiredNow cancels the download in progress unless doc (nil: no longer
-// desired) still wants it.
+// desired) still wants it: a doc stopped meanwhile is another doc (its
+// package is staged afresh, a stop never waits for it).
 func (f *fetchCtl) desiredNow(doc *desired.Doc) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.cancel == nil {
 		return
 	}
-	if doc == nil || doc.DesiredState() == desired.Stopped || !slices.Contains(f.wanted, doc.Hash()) {
+	if doc == nil || !slices.Contains(f.wanted, doc.Hash()) {
 		f.cancel(errNotWanted)
 	}
 }
@@ -83,9 +84,10 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 		w.fatal(doc, fmt.Sprintf("package %s: %v", doc.Package.URL, ErrNoPackageSupport))
 		return nil, false
 	}
+	stopped := doc.DesiredState() == desired.Stopped // staged, not started: it stays stoped
 	w.r.update(w.name, func(a *actual.Agent) {
 		a.Installing = true
-		if !a.Running() {
+		if !a.Running() && !stopped {
 			a.Status, a.Message = actual.Installing, "fetching "+doc.Package.URL
 		}
 	})
@@ -114,7 +116,7 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 	if errors.Is(cause, errNotWanted) {
 		w.log.Info("download cancelled: the desired state changed", "url", doc.Package.URL)
 		w.r.update(w.name, func(a *actual.Agent) {
-			if !a.Running() {
+			if !a.Running() && a.Status == actual.Installing {
 				a.Status, a.Message = actual.Stopped, ""
 			}
 		})
@@ -130,6 +132,9 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 			a.Message = msg
 			if !a.Running() {
 				a.Status, a.NextStart = actual.Backoff, time.Now().Add(delay)
+				if stopped {
+					a.Status = actual.Stopped // stopped as desired; only its package is retried
+				}
 				a.ProcessHash = doc.ProcessHash() // so Plan waits out the backoff
 			}
 		})

@@ -54,7 +54,17 @@ func PlanAgent(name string, doc *desired.Doc, obs *actual.Agent, ready bool, now
 		o = *obs
 	}
 	if doc.DesiredState() == desired.Stopped {
-		if o.Running() || o.Status != actual.Stopped || o.AppliedHash != doc.Hash() {
+		switch {
+		case o.BlockedHash != "" && o.BlockedHash == doc.Hash() && !o.Running():
+			return act(None) // its package cannot be had: not retried until the doc changes
+		case o.Running() || o.Status != actual.Stopped || o.AppliedHash != doc.Hash():
+			return act(Stop)
+		case doc.Package != nil && o.PackageHash != doc.Hash():
+			// Stopped, its package not staged yet (an install or upgrade
+			// of a stopped agent): fetch it, after a failed try's delay.
+			if o.NextStart.After(now) {
+				return Action{Name: name, Kind: Wait, At: o.NextStart}
+			}
 			return act(Stop)
 		}
 		return act(None)

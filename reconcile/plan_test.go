@@ -37,6 +37,10 @@ func TestPlanAgent(t *testing.T) {
 	newUser := doc("a", func(d *desired.Doc) { d.User = "nobody" })
 	newLimits := doc("a", func(d *desired.Doc) { d.Limits.Memory = "20M" })
 	ptr := func(a actual.Agent) *actual.Agent { return &a }
+	stoppedPkg := doc("a", func(d *desired.Doc) {
+		d.State, d.Package = desired.Stopped, &desired.Package{URL: "http://repo/a-2.0.tgz"}
+	})
+	stoppedObs := func(a *actual.Agent) { a.Pid = 0; a.Status = actual.Stopped }
 
 	tests := []struct {
 		name   string
@@ -56,6 +60,10 @@ func TestPlanAgent(t *testing.T) {
 		{"desired stopped, running: stop", &stopped, ptr(observedAs(base)), true, Stop, time.Time{}},
 		{"desired stopped, backing off: mark stopped", &stopped, ptr(observedAs(base, notRunning)), true, Stop, time.Time{}},
 		{"desired stopped, already stopped: nothing", &stopped, ptr(observedAs(stopped, func(a *actual.Agent) { a.Pid = 0; a.Status = actual.Stopped })), true, None, time.Time{}},
+		{"desired stopped with a package not staged: stage it", &stoppedPkg, ptr(observedAs(stoppedPkg, stoppedObs)), true, Stop, time.Time{}},
+		{"desired stopped with its package staged: nothing", &stoppedPkg, ptr(observedAs(stoppedPkg, stoppedObs, func(a *actual.Agent) { a.PackageHash = stoppedPkg.Hash() })), true, None, time.Time{}},
+		{"desired stopped, staging retried later: wait", &stoppedPkg, ptr(observedAs(stoppedPkg, stoppedObs, func(a *actual.Agent) { a.NextStart = now.Add(time.Minute) })), true, Wait, now.Add(time.Minute)},
+		{"desired stopped, its package cannot be had: nothing", &stoppedPkg, ptr(observedAs(stoppedPkg, func(a *actual.Agent) { a.Pid = 0; a.Status = actual.Fatal; a.BlockedHash = stoppedPkg.Hash() })), true, None, time.Time{}},
 		{"not desired, ready: remove", nil, ptr(observedAs(base)), true, Remove, time.Time{}},
 		{"not desired, sources not ready: wait for knowledge", nil, ptr(observedAs(base)), false, None, time.Time{}},
 		{"never seen, not desired: nothing", nil, nil, true, None, time.Time{}},

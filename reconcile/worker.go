@@ -89,7 +89,7 @@ func (w *worker) run(ctx context.Context) {
 		case Start:
 			w.start(*doc, opts)
 		case Stop:
-			w.stop(opts, doc)
+			w.stopAs(*doc, opts)
 		case Restart:
 			if obs != nil && obs.RestartRequested {
 				w.remember(w.mem.Restarted())
@@ -298,6 +298,26 @@ func (w *worker) stop(opts Options, doc *desired.Doc) {
 	if doc != nil {
 		w.remember(w.mem.Stopped())
 	}
+}
+
+// stopAs brings the agent to doc, desired stopped: the process goes at
+// once; then doc's package, if it names one, is fetched and unpacked so
+// that an install or upgrade of a stopped agent is staged (and judged)
+// now, not at its next start.
+func (w *worker) stopAs(doc desired.Doc, opts Options) {
+	w.stop(opts, &doc) // stopped as desired: a stop job is done now
+	if doc.Package == nil {
+		return
+	}
+	if obs, ok := w.r.Agent(w.name); ok && obs.PackageHash == doc.Hash() {
+		return // staged already
+	}
+	if inst, ok := w.fetchPackage(doc, opts); ok {
+		w.r.update(w.name, func(a *actual.Agent) {
+			a.PackageHash, a.Version, a.Message, a.NextStart = doc.Hash(), inst.Version, "", time.Time{}
+		})
+	}
+	// else: retried after a delay, or given up on (fatal)
 }
 
 // apply takes a doc whose process part is unchanged: limits are changed
