@@ -53,8 +53,8 @@ type Agent struct {
 	// package is fetched and unpacked (staged for its next start; Version
 	// is then the staged one).
 	PackageHash string
-	Message    string // last error or what is being waited for
-	Limits     map[string]string
+	Message     string // last error or what is being waited for
+	Limits      map[string]string
 }
 
 // Running reports whether a process is alive.
