@@ -33,8 +33,10 @@ func CheckSignature(sig string) error {
 		}
 		return nil
 	}
-	_, _, err := parseLocation(sig)
-	return err
+	if _, _, err := parseLocation(sig); err != nil {
+		return fmt.Errorf("neither minisign signature text (from its \"untrusted comment:\" line) nor a URL: %w", err)
+	}
+	return nil
 }
 
 // SignatureURL is where the signature of the package at pkgURL is
