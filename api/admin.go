@@ -80,6 +80,10 @@ type JobRequest struct {
 	Limits   JobLimits         `json:"limits"`
 	Svrlist  string            `json:"svrlist,omitempty"`
 	Step     int64             `json:"step,omitempty"`
+	// Extensions of install and upgrade (SPEC §10), passed to the job.
+	Signature string `json:"signature,omitempty"`
+	User      string `json:"user,omitempty"`
+	Group     string `json:"group,omitempty"`
 }
 
 // EventInfo is one stored event. Host is empty for an event pushed without

@@ -49,6 +49,50 @@ func ValidateJob(j Job) error {
 	if err := validateJobLimits(j.Limits); err != nil {
 		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
 	}
+	if err := validateJobAccount(j); err != nil {
+		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
+	}
+	return nil
+}
+
+func validateJobAccount(j Job) error {
+	if err := syntax.Account(j.User); err != nil {
+		return fmt.Errorf("user: %w", err)
+	}
+	if err := syntax.Account(j.Group); err != nil {
+		return fmt.Errorf("group: %w", err)
+	}
+	return nil
+}
+
+// CheckServerJob applies what a job from the network may not do however
+// well formed (SPEC §10), with the agent's allow_local_packages: name a
+// local package or signature (file://, absolute path), or set env LD_*,
+// GCONV_PATH, BASH_ENV or ENV. The daemon checks it when it applies the
+// job, so the refusal is the job's failed result; bootserver applies the
+// env rule (syntax.ServerJobEnv) before queuing.
+func CheckServerJob(j Job, allowLocal bool) error {
+	for _, k := range slices.Sorted(maps.Keys(j.Envs)) {
+		if err := syntax.ServerJobEnv(k); err != nil {
+			return fmt.Errorf("%s %s: envs: %w", j.Action, j.Name, err)
+		}
+	}
+	if j.Action != ActionInstall && j.Action != ActionUpgrade {
+		return nil
+	}
+	if u, err := syntax.ParsePackageURL(j.URL); err == nil {
+		if err := syntax.ServerJobURL("url", u, allowLocal); err != nil {
+			return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
+		}
+	}
+	if syntax.InlineSignature(j.Signature) {
+		return nil
+	}
+	if u, err := syntax.SignatureURL(j.URL, j.Signature); err == nil {
+		if err := syntax.ServerJobURL("signature", u, allowLocal); err != nil {
+			return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -88,6 +132,9 @@ func validateJobPackage(j Job) error {
 			return fmt.Errorf("%s %s: checksum is required (%s)", j.Action, j.Name, syntax.ChecksumRule)
 		}
 		return fmt.Errorf("%s %s: checksum %q is not %s", j.Action, j.Name, j.Checksum, syntax.ChecksumRule)
+	}
+	if err := syntax.CheckSignature(j.Signature); err != nil {
+		return fmt.Errorf("%s %s: signature: %w", j.Action, j.Name, err)
 	}
 	return nil
 }

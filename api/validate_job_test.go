@@ -25,6 +25,12 @@ func TestValidateJob(t *testing.T) {
 		{name: "config svrlist", job: Job{ID: "j", Action: ActionConfig, Svrlist: "192.168.9.1:1234,"}},
 		{name: "config step", job: Job{ID: "j", Action: ActionConfig, Step: 60}},
 		{name: "envs", job: with(func(j *Job) { j.Envs = map[string]string{"A": "1"} })},
+		{name: "user and group", job: with(func(j *Job) { j.User, j.Group = "monitor", "1000" })},
+		{name: "signature URL", job: with(func(j *Job) { j.Signature = "https://sigs/a.minisig" })},
+		{name: "inline signature", job: with(func(j *Job) { j.Signature = "untrusted comment: x\nRUQ\n" })},
+		{name: "bad user", job: with(func(j *Job) { j.User = "a b" }), wantErr: `user: "a b" is neither`},
+		{name: "bad group", job: with(func(j *Job) { j.Group = "4294967295" }), wantErr: "group: numeric id 4294967295 is out of range"},
+		{name: "bad signature", job: with(func(j *Job) { j.Signature = "git::https://x/y" }), wantErr: "signature:"},
 
 		{name: "no id", job: with(func(j *Job) { j.ID = "" }), wantErr: "id is required"},
 		{name: "id with a newline", job: with(func(j *Job) { j.ID = "a\nb" }), wantErr: "control characters"},
@@ -57,6 +63,41 @@ func TestValidateJob(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("ValidateJob(%+v) = %v, want %q", tt.job, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestCheckServerJob(t *testing.T) {
+	install := Job{ID: "j1", Action: ActionInstall, Name: "A", URL: "http://pkg/a.tar.gz", Checksum: goodSum}
+	with := func(f func(j *Job)) Job { j := install; f(&j); return j }
+	tests := []struct {
+		name       string
+		job        Job
+		allowLocal bool
+		wantErr    string // "" = allowed
+	}{
+		{name: "remote install", job: install},
+		{name: "file URL", job: with(func(j *Job) { j.URL = "file:///srv/a.tar.gz" }), wantErr: "install A: url /srv/a.tar.gz: a server job may not name a local file"},
+		{name: "absolute path", job: with(func(j *Job) { j.URL = "/srv/a.tar.gz" }), wantErr: "allow_local_packages: true"},
+		{name: "local allowed", job: with(func(j *Job) { j.URL = "/srv/a.tar.gz" }), allowLocal: true},
+		{name: "local signature URL", job: with(func(j *Job) { j.Signature = "file:///etc/sig" }), wantErr: "signature /etc/sig: a server job may not"},
+		{name: "inline signature", job: with(func(j *Job) { j.Signature = "untrusted comment: x\n" })},
+		{name: "LD_PRELOAD", job: with(func(j *Job) { j.Envs = map[string]string{"A": "1", "LD_PRELOAD": "/tmp/x.so"} }), wantErr: "install A: envs: variable LD_PRELOAD: a server job may not set LD_*"},
+		{name: "BASH_ENV even with local allowed", job: with(func(j *Job) { j.Envs = map[string]string{"BASH_ENV": "/x"} }), allowLocal: true, wantErr: "BASH_ENV"},
+		{name: "env on a start job", job: Job{ID: "j", Action: ActionStart, Name: "A", Envs: map[string]string{"GCONV_PATH": "/x"}}, wantErr: "GCONV_PATH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckServerJob(tt.job, tt.allowLocal)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("CheckServerJob = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("CheckServerJob = %v, want it to contain %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -63,6 +63,12 @@ type Job struct {
 	Limits   JobLimits         `json:"limits,omitempty"`
 	Svrlist  string            `json:"svrlist,omitempty"` // config: comma-separated host:port, added to the configured list
 	Step     int64             `json:"step,omitempty"`    // config: status interval in seconds
+	// Extensions (SPEC §10): the package's minisign signature (its text or
+	// a URL; default URL + ".minisig"), and the account the agent runs as
+	// (default the agent's server_job_user, else root).
+	Signature string `json:"signature,omitempty"`
+	User      string `json:"user,omitempty"`
+	Group     string `json:"group,omitempty"`
 }
 
 // JobLimits are a job's limits; on the wire the keys are case-insensitive

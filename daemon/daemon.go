@@ -118,7 +118,8 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 	store, err := fetch.NewStore(cfg.StateDir, fetch.Options{
 		RequireChecksum: cfg.RequireChecksum, Timeout: cfg.DownloadTimeout.D(),
 		MaxDownload: cfg.PackageMaxDownloadBytes(), MaxUnpacked: cfg.PackageMaxUnpackedBytes(), MaxEntries: cfg.PackageMaxEntries,
-		Logger: logger.With("component", "fetch"),
+		TrustedKeys: cfg.Keys,
+		Logger:      logger.With("component", "fetch"),
 	})
 	if err != nil {
 		return nil, err
@@ -287,6 +288,7 @@ func (d *Daemon) Reload() {
 			}
 			d.cfg = cfg
 			d.mu.Unlock()
+			d.server.SetJobPolicy(jobPolicy(cfg))
 			d.rec.SetOptions(cfg.Restart, cfg.StopGrace.D(), cfg.UpgradeHealthWindow.D())
 			d.rescheduleIfStepChanged(stepBefore)
 			d.log.Info("configuration reloaded", "config", path)
@@ -355,6 +357,7 @@ func (d *Daemon) openServerSide() error {
 		d.stateProblems = append(d.stateProblems, desired.Problem{Msg: err.Error() + ": started with no server-given configuration (svrlist, step)"})
 	}
 	d.server = desired.OpenServerSource(dir)
+	d.server.SetJobPolicy(jobPolicy(d.cfg))
 	if err := d.server.Degraded(); err != nil {
 		d.recoverServerDocs(err)
 	}

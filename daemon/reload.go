@@ -30,7 +30,16 @@ func restartOnly(cur desired.Config, next *desired.Config) []string {
 	keep("package_max_download", next.PackageMaxDownloadBytes() != cur.PackageMaxDownloadBytes(), func() { next.PackageMaxDownload = cur.PackageMaxDownload })
 	keep("package_max_unpacked", next.PackageMaxUnpackedBytes() != cur.PackageMaxUnpackedBytes(), func() { next.PackageMaxUnpacked = cur.PackageMaxUnpacked })
 	keep("package_max_entries", next.PackageMaxEntries != cur.PackageMaxEntries, func() { next.PackageMaxEntries = cur.PackageMaxEntries })
+	// The package store holds the keys it was opened with.
+	keep("trusted_keys", !slices.Equal(next.TrustedKeys, cur.TrustedKeys), func() { next.TrustedKeys, next.Keys = cur.TrustedKeys, cur.Keys })
+	keep("require_signature", next.RequireSignature != cur.RequireSignature, func() { next.RequireSignature = cur.RequireSignature })
 	return changed
+}
+
+// jobPolicy is what the config says server jobs may do; it applies live,
+// a SIGHUP included.
+func jobPolicy(c desired.Config) desired.JobPolicy {
+	return desired.JobPolicy{AllowLocalPackages: c.AllowLocalPackages, DefaultUser: c.ServerJobUser}
 }
 
 // stepInForce is the status interval: a config job's step (seconds) when

@@ -25,6 +25,8 @@ func TestRestartOnlySettingsAreNamedAndKept(t *testing.T) {
 		}, nil},
 		{"servers", func(c *desired.Config) { c.Servers = []string{"http://10.0.0.5:8600"} }, []string{"servers"}},
 		{"state dir and cgroups", func(c *desired.Config) { c.StateDir, c.CgroupParent = "/x", "y" }, []string{"state_dir", "cgroup_parent"}},
+		{"trusted keys", func(c *desired.Config) { c.TrustedKeys, c.RequireSignature = []string{"RWQx"}, true }, []string{"trusted_keys", "require_signature"}},
+		{"server job policy is live", func(c *desired.Config) { c.AllowLocalPackages, c.ServerJobUser = true, "nobody" }, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -34,7 +36,8 @@ func TestRestartOnlySettingsAreNamedAndKept(t *testing.T) {
 			if !slices.Equal(got, tc.want) {
 				t.Fatalf("restartOnly = %v, want %v", got, tc.want)
 			}
-			if next.StateDir != cur.StateDir || next.CgroupParent != cur.CgroupParent || !slices.Equal(next.Servers, cur.Servers) {
+			if next.StateDir != cur.StateDir || next.CgroupParent != cur.CgroupParent || !slices.Equal(next.Servers, cur.Servers) ||
+				!slices.Equal(next.TrustedKeys, cur.TrustedKeys) || next.RequireSignature != cur.RequireSignature {
 				t.Fatalf("a restart-only setting was not kept: %+v", next)
 			}
 		})

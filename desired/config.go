@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"time"
 
+	"aead.dev/minisign"
 	"github.com/bootagent/bootagent/syntax"
 	"gopkg.in/yaml.v3"
 )
@@ -44,7 +45,22 @@ type Config struct {
 	PackageMaxDownload string `yaml:"package_max_download"`
 	PackageMaxUnpacked string `yaml:"package_max_unpacked"`
 	PackageMaxEntries  int    `yaml:"package_max_entries"`
-	Path               string `yaml:"-"` // the file it was loaded from (absolute)
+	// TrustedKeys are minisign public keys (SPEC §10), each the base64
+	// line of a minisign .pub file or "@FILE" naming one (relative to the
+	// config file). When set, every package must be signed by one of them.
+	TrustedKeys []string `yaml:"trusted_keys"`
+	// RequireSignature refuses a configuration without trusted_keys, so a
+	// fleet that must verify packages cannot start without keys by mistake.
+	RequireSignature bool `yaml:"require_signature"`
+	// AllowLocalPackages lets server jobs name file:// URLs and absolute
+	// paths; by default only desired files may.
+	AllowLocalPackages bool `yaml:"allow_local_packages"`
+	// ServerJobUser is the user (and group, by its primary group) a server
+	// job's agent runs as when the job names none; empty is root.
+	ServerJobUser string `yaml:"server_job_user"`
+	Path          string `yaml:"-"` // the file it was loaded from (absolute)
+	// Keys are TrustedKeys parsed, in order (set by LoadConfig).
+	Keys []minisign.PublicKey `yaml:"-"`
 }
 
 const (

@@ -73,10 +73,13 @@ func asErrors(err error, out *Errors) bool {
 }
 
 // normConfig makes an empty server list and an absent one compare equal:
-// YAML writes both as [].
+// YAML writes both as []. The same for trusted_keys.
 func normConfig(c Config) Config {
 	if len(c.Servers) == 0 {
 		c.Servers = nil
+	}
+	if len(c.TrustedKeys) == 0 {
+		c.TrustedKeys, c.Keys = nil, nil
 	}
 	return c
 }

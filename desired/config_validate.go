@@ -2,6 +2,7 @@ package desired
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,15 @@ func (c *Config) parseFields() []fieldError {
 		if u, err := syntax.ParseServer(s); err == nil {
 			c.Servers[i] = u
 		}
+	}
+	c.Keys = nil
+	for i, k := range c.TrustedKeys {
+		key, err := parseTrustedKey(k, filepath.Dir(c.Path))
+		if err != nil {
+			fes = append(fes, fieldError{"trusted_keys." + strconv.Itoa(i), err.Error()})
+			continue
+		}
+		c.Keys = append(c.Keys, key)
 	}
 	return fes
 }
@@ -60,6 +70,10 @@ func (c Config) fieldErrors() []fieldError {
 	if _, err := syntax.ParseSize(c.PackageMaxUnpacked); err != nil {
 		add("package_max_unpacked", err)
 	}
+	if c.RequireSignature && len(c.TrustedKeys) == 0 {
+		add("require_signature", fmt.Errorf("is true but trusted_keys is empty: name the minisign public keys packages must be signed by"))
+	}
+	add("server_job_user", syntax.Account(c.ServerJobUser))
 	if c.PackageMaxEntries <= 0 {
 		add("package_max_entries", fmt.Errorf("%d must be above 0", c.PackageMaxEntries))
 	}

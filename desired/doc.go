@@ -66,6 +66,10 @@ func (d *Doc) Seal() {
 type Package struct {
 	URL      string `yaml:"url" json:"url"`
 	Checksum string `yaml:"checksum,omitempty" json:"checksum,omitempty"`
+	// Signature is the package's minisign signature (SPEC §10): its text
+	// ("untrusted comment: …") or a URL; empty means URL + ".minisig".
+	// Only checked when the daemon has trusted_keys.
+	Signature string `yaml:"signature,omitempty" json:"signature,omitempty"`
 }
 
 // Limits are the resource limits as written: cpu "10%" (percent of one CPU),

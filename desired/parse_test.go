@@ -138,6 +138,11 @@ func TestParse(t *testing.T) {
 			wantErrs: []wantErr{{5, "package.checksum"}},
 		},
 		{
+			name:     "signature neither text nor URL",
+			yaml:     "name: a\nversion: '1'\npackage:\n  url: https://pkg/a.tgz\n  signature: RWQ-not-a-url\n",
+			wantErrs: []wantErr{{5, `package.signature: neither minisign signature text (from its "untrusted comment:" line) nor a URL: RWQ-not-a-url: scheme must be`}},
+		},
+		{
 			name:     "limits",
 			yaml:     "name: a\ncommand: [x]\nlimits:\n  cpu: '10'\n  memory: 20X\n",
 			wantErrs: []wantErr{{4, `limits.cpu: cpu limit "10" must be a percentage`}, {5, `limits.memory: memory size "20X"`}},

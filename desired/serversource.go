@@ -30,6 +30,38 @@ type ServerSource struct {
 	// rebuilt names the docs recovered meanwhile from run records.
 	degraded error
 	rebuilt  []string
+	policy   JobPolicy
+}
+
+// JobPolicy is what the daemon config says about server jobs (SPEC §10).
+type JobPolicy struct {
+	// AllowLocalPackages lets a job name file:// URLs and absolute paths
+	// (allow_local_packages).
+	AllowLocalPackages bool
+	// DefaultUser is the user of an installed agent whose job names none
+	// (server_job_user; "" is root).
+	DefaultUser string
+}
+
+// account is the user and group of a job's doc: the job's when it names a
+// user or group (a user alone runs with its primary group), else, on an
+// upgrade, the current doc's (user, group), else the policy's default user.
+func (s *ServerSource) account(job api.Job, user, group string, exists bool) (string, string) {
+	switch {
+	case job.User != "" || job.Group != "":
+		return job.User, job.Group
+	case exists:
+		return user, group
+	}
+	return s.policy.DefaultUser, ""
+}
+
+// SetJobPolicy sets the policy Apply enforces; the daemon calls it before
+// the first job, and again when a reload changes the config.
+func (s *ServerSource) SetJobPolicy(p JobPolicy) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = p
 }
 
 // ErrNotServerAgent: the job names an agent the server does not own.
@@ -121,12 +153,15 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 	if err := s.refuseLocked(job); err != nil {
 		return nil, err
 	}
+	if err := api.CheckServerJob(job, s.policy.AllowLocalPackages); err != nil {
+		return nil, err
+	}
 	var next *Doc
 	switch job.Action {
 	case api.ActionInstall, api.ActionUpgrade:
 		d := Doc{
 			Name:    job.Name,
-			Package: &Package{URL: job.URL, Checksum: job.Checksum},
+			Package: &Package{URL: job.URL, Checksum: job.Checksum, Signature: job.Signature},
 			Env:     job.Envs,
 			Limits:  Limits{CPU: job.Limits.CPU, Memory: job.Limits.Memory},
 			Source:  SourceServer, Origin: Origin{File: "server"},
@@ -145,6 +180,7 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 		if job.Action == api.ActionInstall {
 			d.State = Running
 		}
+		d.User, d.Group = s.account(job, d.User, d.Group, exists)
 		if err := d.Validate(); err != nil {
 			return nil, err
 		}

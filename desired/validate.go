@@ -4,18 +4,13 @@ import (
 	"fmt"
 	"github.com/bootagent/bootagent/syntax"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-var (
-	// accountRE is the portable user/group name syntax (useradd's, with
-	// Samba's trailing $). Whether the account exists is decided when the
-	// agent starts: it may be created after the file is written.
-	accountRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$`)
-)
+// Whether a user or group exists is decided when the agent starts: it may
+// be created after the file is written.
 
 // fieldError is one invalid field, named by its dotted YAML path so the
 // parser can place it on the key's line and the server source can quote it.
@@ -89,21 +84,9 @@ func validateState(s State) error {
 	return fmt.Errorf("%q is not %q or %q", s, Running, Stopped)
 }
 
-// validateAccount accepts a user or group name, or a numeric id; empty means
-// the default (root, or the user's primary group).
-func validateAccount(s string) error {
-	if s == "" || accountRE.MatchString(s) {
-		return nil
-	}
-	if isDigits(s) {
-		// 4294967295 is (uid_t)-1, which setuid treats as "no change".
-		if id, err := strconv.ParseUint(s, 10, 32); err == nil && id < 1<<32-1 {
-			return nil
-		}
-		return fmt.Errorf("numeric id %s is out of range", s)
-	}
-	return fmt.Errorf("%q is neither a valid account name nor a numeric id", s)
-}
+// validateAccount is syntax.Account: a server job's user and group are
+// checked with the same rule.
+func validateAccount(s string) error { return syntax.Account(s) }
 
 func isDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
@@ -129,6 +112,9 @@ func (d *Doc) packageErrors() []fieldError {
 		if _, ok := syntax.ChecksumHex(c); !ok {
 			fes = append(fes, fieldError{"package.checksum", fmt.Sprintf("%q is not %s", c, syntax.ChecksumRule)})
 		}
+	}
+	if err := syntax.CheckSignature(d.Package.Signature); err != nil {
+		fes = append(fes, fieldError{"package.signature", err.Error()})
 	}
 	return fes
 }

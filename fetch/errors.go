@@ -31,6 +31,10 @@ var (
 	// ErrTooLarge: the package exceeds a limit of Options (download,
 	// unpacked size, entries); the error is a *LimitError naming it.
 	ErrTooLarge = errors.New("package too large")
+	// ErrSignature: Options.TrustedKeys is set and the package's minisign
+	// signature is missing, malformed, by a key not trusted, or does not
+	// verify (another file, or an edited trusted comment).
+	ErrSignature = errors.New("signature refused")
 )
 
 // Transient errors: worth retrying with backoff.
@@ -45,11 +49,12 @@ var (
 var terminal = []error{
 	ErrBadName, ErrUnsupportedSource, ErrBadChecksum, ErrChecksumRequired,
 	ErrChecksumMismatch, ErrUnsafeArchive, ErrBadArchive, ErrBadManifest,
-	ErrVersionMismatch, ErrTooLarge,
+	ErrVersionMismatch, ErrTooLarge, ErrSignature,
 }
 
 // IsTerminal reports whether err means the request itself is wrong (bad
-// name, checksum, archive, manifest or version, or a package too large), so retrying it unchanged is
+// name, checksum, signature, archive, manifest or version, or a package
+// too large), so retrying it unchanged is
 // pointless. Network errors, timeouts and I/O errors are not terminal.
 func IsTerminal(err error) bool {
 	for _, t := range terminal {

@@ -19,6 +19,10 @@ type Request struct {
 	Version  string
 	URL      string // http(s)://, ftp://, file:// or an absolute path
 	Checksum string // "SHA256:<hex>"; may be "" for local sources
+	// Signature is the minisign signature text ("untrusted comment: …")
+	// or its URL; "" means URL + ".minisig". Used only when
+	// Options.TrustedKeys is set.
+	Signature string
 }
 
 func (r Request) label() string {
@@ -164,6 +168,9 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 	}
 	got, err := verify(archive, want)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSignature(ctx, log, req, archive, work); err != nil {
 		return nil, err
 	}
 	if want.digest == "" { // unchecked remote source: maybe known after all

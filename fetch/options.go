@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"aead.dev/minisign"
 	"log/slog"
 	"net/http"
 	"time"
@@ -44,6 +45,11 @@ type Options struct {
 	MaxDownload int64
 	MaxUnpacked int64
 	MaxEntries  int
+	// TrustedKeys, when not empty, make every package need a minisign
+	// signature by one of them over the downloaded file (SPEC §10),
+	// checked after the checksum and before anything is unpacked. Empty
+	// (offline labs) checks no signature at all.
+	TrustedKeys []minisign.PublicKey
 }
 
 // DefaultOptions returns the options of a daemon: checksums required and

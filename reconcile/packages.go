@@ -98,7 +98,7 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 	}
 	ctx := w.fetching.begin(w.ctx, wanted...)
 	inst, err := opts.Packages.Fetch(ctx, fetch.Request{
-		Name: w.name, Version: doc.Version, URL: doc.Package.URL, Checksum: doc.Package.Checksum,
+		Name: w.name, Version: doc.Version, URL: doc.Package.URL, Checksum: doc.Package.Checksum, Signature: doc.Package.Signature,
 	})
 	cause := context.Cause(ctx)
 	w.fetching.end()

@@ -95,7 +95,7 @@ func validateResults(results []api.JobResult) error {
 // that means nothing for the action is refused rather than silently sent.
 func jobFromRequest(r api.JobRequest) (api.Job, error) {
 	j := api.Job{Action: r.Action, Name: r.Name, URL: r.URL, Envs: r.Envs, Limits: r.Limits,
-		Svrlist: r.Svrlist, Step: r.Step}
+		Svrlist: r.Svrlist, Step: r.Step, Signature: r.Signature, User: r.User, Group: r.Group}
 	switch r.Action {
 	case api.ActionInstall, api.ActionUpgrade:
 		if err := validateJobName(r.Name); err != nil {
@@ -106,12 +106,15 @@ func jobFromRequest(r api.JobRequest) (api.Job, error) {
 			return j, err
 		}
 		j.Checksum = sum
+		if err := validateJobExtensions(r); err != nil {
+			return j, err
+		}
 	case api.ActionUninstall, api.ActionRestart, api.ActionStop, api.ActionStart:
 		if err := validateJobName(r.Name); err != nil {
 			return j, err
 		}
-		if r.URL != "" || r.Checksum != "" {
-			return j, invalid("%s takes no url or checksum (only install and upgrade do)", r.Action)
+		if r.URL != "" || r.Checksum != "" || r.Signature != "" || r.User != "" || r.Group != "" {
+			return j, invalid("%s takes no url, checksum, signature, user or group (only install and upgrade do)", r.Action)
 		}
 	case api.ActionConfig:
 		return j, validateConfigJob(r)
@@ -159,8 +162,25 @@ func validatePackage(action, rawURL, checksum string) (string, error) {
 	return syntax.FormatChecksum(hex), nil
 }
 
+// validateJobExtensions checks an install's signature, user and group
+// with the agent's rules. A local package URL is not refused here: only
+// the agent knows whether its config allows them (allow_local_packages).
+func validateJobExtensions(r api.JobRequest) error {
+	if err := syntax.CheckSignature(r.Signature); err != nil {
+		return invalid("signature: %v", err)
+	}
+	if err := syntax.Account(r.User); err != nil {
+		return invalid("user: %v", err)
+	}
+	if err := syntax.Account(r.Group); err != nil {
+		return invalid("group: %v", err)
+	}
+	return nil
+}
+
 func validateConfigJob(r api.JobRequest) error {
-	if r.URL != "" || r.Checksum != "" || len(r.Envs) > 0 || r.Limits != (api.JobLimits{}) {
+	if r.URL != "" || r.Checksum != "" || len(r.Envs) > 0 || r.Limits != (api.JobLimits{}) ||
+		r.Signature != "" || r.User != "" || r.Group != "" {
 		return invalid("config takes only svrlist and step")
 	}
 	if r.Name != "" {
@@ -193,6 +213,10 @@ func validateSvrlist(list string) error {
 func validateEnvs(envs map[string]string) error {
 	for _, k := range slices.Sorted(maps.Keys(envs)) {
 		if err := syntax.Env(k, envs[k]); err != nil {
+			return invalid("env: %v", err)
+		}
+		// Agents refuse these in any server job (SPEC §10): never queue one.
+		if err := syntax.ServerJobEnv(k); err != nil {
 			return invalid("env: %v", err)
 		}
 	}

@@ -40,22 +40,32 @@ var forcedGetter = regexp.MustCompile(`^[A-Za-z0-9]+::`)
 // else the longest known suffix of the path, and must be one of
 // ArchiveTypes. Errors quote the URL with its password redacted.
 func ParsePackageURL(raw string) (PackageURL, error) {
+	s, u, err := parseLocation(raw)
+	if err != nil {
+		return PackageURL{}, err
+	}
+	return withArchive(s, u)
+}
+
+// parseLocation is ParsePackageURL without the archive type: the rules a
+// signature URL follows too.
+func parseLocation(raw string) (PackageURL, *url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	switch {
 	case raw == "":
-		return PackageURL{}, fmt.Errorf("empty URL")
+		return PackageURL{}, nil, fmt.Errorf("empty URL")
 	case len(raw) > MaxPackageURL:
-		return PackageURL{}, fmt.Errorf("URL is %d bytes long (at most %d)", len(raw), MaxPackageURL)
+		return PackageURL{}, nil, fmt.Errorf("URL is %d bytes long (at most %d)", len(raw), MaxPackageURL)
 	case strings.IndexFunc(raw, unicode.IsControl) >= 0:
-		return PackageURL{}, fmt.Errorf("%.60q contains control characters", raw)
+		return PackageURL{}, nil, fmt.Errorf("%.60q contains control characters", raw)
 	}
 	if filepath.IsAbs(raw) { // a path may hold spaces; a URL may not
 		p := filepath.Clean(raw)
 		u := url.URL{Scheme: "file", Path: p}
-		return withArchive(PackageURL{Getter: u.String(), Display: p, Local: true, LocalPath: p}, &u)
+		return PackageURL{Getter: u.String(), Display: p, Local: true, LocalPath: p}, &u, nil
 	}
 	if forcedGetter.MatchString(raw) {
-		return PackageURL{}, fmt.Errorf("%.60q: forced getters are not supported", raw)
+		return PackageURL{}, nil, fmt.Errorf("%.60q: forced getters are not supported", raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -63,26 +73,26 @@ func ParsePackageURL(raw string) (PackageURL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, password included
 		}
-		return PackageURL{}, fmt.Errorf("not a URL: %w", err)
+		return PackageURL{}, nil, fmt.Errorf("not a URL: %w", err)
 	}
 	s := PackageURL{Getter: u.String(), Display: u.Redacted()}
 	if strings.ContainsFunc(raw, unicode.IsSpace) {
-		return PackageURL{}, fmt.Errorf("%.60q: a URL has no spaces", s.Display)
+		return PackageURL{}, nil, fmt.Errorf("%.60q: a URL has no spaces", s.Display)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https", "ftp":
 		if u.Host == "" {
-			return PackageURL{}, fmt.Errorf("%s: no host", s.Display)
+			return PackageURL{}, nil, fmt.Errorf("%s: no host", s.Display)
 		}
 	case "file":
 		if (u.Host != "" && u.Host != "localhost") || !filepath.IsAbs(u.Path) {
-			return PackageURL{}, fmt.Errorf("%s: a file URL needs an absolute path (file:///…)", s.Display)
+			return PackageURL{}, nil, fmt.Errorf("%s: a file URL needs an absolute path (file:///…)", s.Display)
 		}
 		s.Local, s.LocalPath, s.Display = true, filepath.Clean(u.Path), u.Path
 	default:
-		return PackageURL{}, fmt.Errorf("%s: scheme must be http, https, ftp or file, or an absolute path", s.Display)
+		return PackageURL{}, nil, fmt.Errorf("%s: scheme must be http, https, ftp or file, or an absolute path", s.Display)
 	}
-	return withArchive(s, u)
+	return s, u, nil
 }
 
 func withArchive(s PackageURL, u *url.URL) (PackageURL, error) {
