@@ -63,6 +63,7 @@ func Params(dir string) testscript.Params {
 			"ctlserver":   cmdCtlserver,
 			"countmatch":  cmdCountmatch,
 			"bootserverd": cmdBootserverd,
+			"capture":     cmdCapture,
 		},
 	}
 }
