@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,7 +158,8 @@ func TestJobAddAndJobs(t *testing.T) {
 		t.Fatalf("jobs --json --state succeeded: %d %s", code, out)
 	}
 	code, out, _ = run(t, env, "job", "show", id)
-	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "ftp://repo/BasicAgent-1.5.6.tgz") {
+	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "ftp://repo/BasicAgent-1.5.6.tgz") ||
+		!regexp.MustCompile(`(?m)^token +[0-9a-f]{12}$`).MatchString(out) {
 		t.Fatalf("job show: %d\n%s", code, out)
 	}
 }

@@ -98,6 +98,7 @@ func (c *CLI) cmdJobShow(ctx context.Context, args []string) int {
 		row("errcode", fmt.Sprint(j.Errcode))
 		row("message", dash(oneLine(j.Message)))
 		row("deliveries", fmt.Sprint(j.Deliveries))
+		row("token", dash(j.TokenID))
 		row("created", when(j.Created))
 		row("delivered", when(j.Delivered))
 		row("finished", when(j.Finished))
