@@ -11,6 +11,9 @@ const (
 	PathAdminHosts  = "/admin/hosts"  // GET: []HostInfo; GET /admin/hosts/{host}: HostInfo with status
 	PathAdminJobs   = "/admin/jobs"   // GET ?host=&state=&limit=: []JobInfo; POST JobRequest: JobInfo; GET /admin/jobs/{id}
 	PathAdminEvents = "/admin/events" // GET ?host=&limit=: []EventInfo
+	// GET: []AdminTokenInfo; POST AdminTokenRequest: AdminTokenCreated;
+	// POST /admin/admin-tokens/{id}/revoke: AdminTokenInfo. Role admin only.
+	PathAdminTokens = "/admin/admin-tokens"
 	// GET /admin/hosts/{host}/agents: []AgentInfo; PUT /admin/hosts/{host}/tags TagsRequest: HostInfo
 )
 
@@ -66,6 +69,7 @@ type JobInfo struct {
 	Delivered     int64  `json:"delivered,omitempty"`      // first sent
 	LastDelivered int64  `json:"last_delivered,omitempty"` // latest sent
 	Finished      int64  `json:"finished,omitempty"`       // result received
+	TokenID       string `json:"token_id"`                 // the admin token that queued it ("" before tokens)
 }
 
 // JobRequest is POST /admin/jobs: a job to queue for Host. Which fields
@@ -100,6 +104,34 @@ type EventInfo struct {
 // its register answers.
 type TagsRequest struct {
 	Tags string `json:"tags"`
+}
+
+// Operator token roles (SPEC §10): read may list, admin may also change
+// (jobs, tags, tokens).
+const (
+	RoleRead  = "read"
+	RoleAdmin = "admin"
+)
+
+// AdminTokenInfo is one operator token as listed: never its secret.
+// Times are Unix seconds; Revoked is 0 while the token is valid.
+type AdminTokenInfo struct {
+	ID      string `json:"id"`
+	Role    string `json:"role"`
+	Created int64  `json:"created"`
+	Revoked int64  `json:"revoked,omitempty"`
+}
+
+// AdminTokenRequest is POST /admin/admin-tokens.
+type AdminTokenRequest struct {
+	Role string `json:"role"`
+}
+
+// AdminTokenCreated is the answer to POST /admin/admin-tokens: the only
+// time the token itself is ever shown.
+type AdminTokenCreated struct {
+	AdminTokenInfo
+	Token string `json:"token"`
 }
 
 // AdminError is the body of every admin (and agent endpoint) error answer.

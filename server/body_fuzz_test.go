@@ -35,14 +35,20 @@ func fuzzServer(f *testing.F) *testServer {
 	f.Cleanup(hs.Close)
 	register(f, s, fuzzHost, fuzzSN)
 	addJob(f, s, installReq(fuzzHost, "BasicAgent"))
-	return &testServer{Store: s, clk: clk, url: hs.URL}
+	return &testServer{Store: s, clk: clk, url: hs.URL, token: adminToken(f, s, api.RoleAdmin).Token}
 }
 
 // post sends body and checks the answer's envelope; it returns the code
 // and the answer.
 func (ts *testServer) post(t *testing.T, path string, body []byte, codes ...int) (int, []byte) {
 	t.Helper()
-	resp, err := http.Post(ts.url+path, "application/json", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.url+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ts.token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v (did the handler panic?)", path, err)
 	}

@@ -18,18 +18,20 @@ import (
 
 // Client is the admin API's client, used by the bootserver CLI.
 type Client struct {
-	base string
-	hc   *http.Client
+	base  string
+	token string // sent as Authorization: Bearer; never in an error
+	hc    *http.Client
 }
 
 // NewClient returns a client for the server at baseURL
-// (http://host:port[/prefix]).
-func NewClient(baseURL string) (*Client, error) {
+// (http://host:port[/prefix]) that authenticates with the operator token
+// token (SPEC §10).
+func NewClient(baseURL, token string) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("server URL %q is not http(s)://host:port", baseURL)
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), hc: &http.Client{Timeout: 30 * time.Second}}, nil
+	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: &http.Client{Timeout: 30 * time.Second}}, nil
 }
 
 // APIError is an error answer from the server.
@@ -100,6 +102,25 @@ func (c *Client) Events(ctx context.Context, f EventFilter) ([]api.EventInfo, er
 	return out, c.do(ctx, http.MethodGet, withQuery(api.PathAdminEvents, q), nil, &out)
 }
 
+// AdminTokens lists the operator tokens (never their secrets).
+func (c *Client) AdminTokens(ctx context.Context) ([]api.AdminTokenInfo, error) {
+	var out []api.AdminTokenInfo
+	return out, c.do(ctx, http.MethodGet, api.PathAdminTokens, nil, &out)
+}
+
+// CreateAdminToken mints an operator token of role; the answer holds the
+// token, shown this once.
+func (c *Client) CreateAdminToken(ctx context.Context, role string) (api.AdminTokenCreated, error) {
+	var out api.AdminTokenCreated
+	return out, c.do(ctx, http.MethodPost, api.PathAdminTokens, api.AdminTokenRequest{Role: role}, &out)
+}
+
+// RevokeAdminToken revokes the operator token with that id.
+func (c *Client) RevokeAdminToken(ctx context.Context, id string) (api.AdminTokenInfo, error) {
+	var out api.AdminTokenInfo
+	return out, c.do(ctx, http.MethodPost, api.PathAdminTokens+"/"+url.PathEscape(id)+"/revoke", nil, &out)
+}
+
 func setParam(q url.Values, k, v string) {
 	if v != "" {
 		q.Set(k, v)
@@ -128,6 +149,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -18,6 +18,13 @@ var (
 	ErrBusy = errors.New("server busy")
 	// ErrClosed means the store is closed or closing.
 	ErrClosed = errors.New("store closed")
+	// ErrUnauthorized means an admin request carries no token, or one that
+	// is unknown or revoked (answered 401).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden means the token's role may not do this (answered 403).
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnknownToken means no admin token has that id.
+	ErrUnknownToken = errors.New("unknown admin token")
 	// errNotFound is an HTTP path no handler serves.
 	errNotFound = errors.New("not found")
 	// ErrSchemaTooNew means the database was written by a newer bootserver.

@@ -143,3 +143,13 @@ func count(t testing.TB, s *Store, table string) int {
 	}
 	return n
 }
+
+// adminToken mints an operator token of role.
+func adminToken(t testing.TB, s *Store, role string) api.AdminTokenCreated {
+	t.Helper()
+	tok, err := s.CreateAdminToken(ctx(t), role)
+	if err != nil {
+		t.Fatalf("CreateAdminToken(%s): %v", role, err)
+	}
+	return tok
+}

@@ -39,14 +39,19 @@ func New(store *Store, log *slog.Logger) *Server {
 		mux.HandleFunc(p, methodNotAllowed("POST"))
 	}
 
-	mux.HandleFunc("GET "+api.PathAdminHosts, s.handleHosts)
-	mux.HandleFunc("GET "+api.PathAdminHosts+"/{host}", s.handleHost)
-	mux.HandleFunc("GET "+api.PathAdminHosts+"/{host}/agents", s.handleAgents)
-	mux.HandleFunc("PUT "+api.PathAdminHosts+"/{host}/tags", s.handleTags)
-	mux.HandleFunc("GET "+api.PathAdminJobs, s.handleJobs)
-	mux.HandleFunc("POST "+api.PathAdminJobs, s.handleAddJob)
-	mux.HandleFunc("GET "+api.PathAdminJobs+"/{id}", s.handleJob)
-	mux.HandleFunc("GET "+api.PathAdminEvents, s.handleListEvents)
+	// Admin API: every request needs a bearer token (auth.go); lists need
+	// role read, changes role admin.
+	mux.HandleFunc("GET "+api.PathAdminHosts, s.reads(s.handleHosts))
+	mux.HandleFunc("GET "+api.PathAdminHosts+"/{host}", s.reads(s.handleHost))
+	mux.HandleFunc("GET "+api.PathAdminHosts+"/{host}/agents", s.reads(s.handleAgents))
+	mux.HandleFunc("PUT "+api.PathAdminHosts+"/{host}/tags", s.guard(api.RoleAdmin, s.handleTags))
+	mux.HandleFunc("GET "+api.PathAdminJobs, s.reads(s.handleJobs))
+	mux.HandleFunc("POST "+api.PathAdminJobs, s.guard(api.RoleAdmin, s.handleAddJob))
+	mux.HandleFunc("GET "+api.PathAdminJobs+"/{id}", s.reads(s.handleJob))
+	mux.HandleFunc("GET "+api.PathAdminEvents, s.reads(s.handleListEvents))
+	mux.HandleFunc("GET "+api.PathAdminTokens, s.guard(api.RoleAdmin, s.handleTokens))
+	mux.HandleFunc("POST "+api.PathAdminTokens, s.guard(api.RoleAdmin, s.handleCreateToken))
+	mux.HandleFunc("POST "+api.PathAdminTokens+"/{id}/revoke", s.guard(api.RoleAdmin, s.handleRevokeToken))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAdminError(w, fmt.Errorf("%w: no such endpoint: %s %s", errNotFound, r.Method, r.URL.Path))

@@ -8,7 +8,8 @@ import (
 )
 
 // The admin API (SPEC §8) under /admin/: JSON in and out, errors as
-// {"error": "..."} with 400 (bad input), 404 (unknown host or job), 409
+// {"error": "..."} with 400 (bad input), 401 (no, unknown or revoked
+// token), 403 (a read token asking for a change), 404 (unknown host or job), 409
 // (ambiguous hostname), 503 (busy) or 500.
 
 func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +27,7 @@ func (s *Server) handleAgents(w http.ResponseWriter, r *http.Request) {
 	answer(w, agents, err)
 }
 
-func (s *Server) handleTags(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTags(w http.ResponseWriter, r *http.Request, _ api.AdminTokenInfo) {
 	var req api.TagsRequest
 	if err := decodeAdmin(w, r, &req); err != nil {
 		writeAdminError(w, err)
@@ -52,13 +53,13 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	answer(w, j, err)
 }
 
-func (s *Server) handleAddJob(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAddJob(w http.ResponseWriter, r *http.Request, who api.AdminTokenInfo) {
 	var req api.JobRequest
 	if err := decodeAdmin(w, r, &req); err != nil {
 		writeAdminError(w, err)
 		return
 	}
-	j, err := s.store.AddJob(r.Context(), req)
+	j, err := s.store.AddJobAs(r.Context(), req, who.ID)
 	if err != nil {
 		writeAdminError(w, err)
 		return

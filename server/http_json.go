@@ -88,7 +88,12 @@ func httpCode(w http.ResponseWriter, err error) int {
 	switch {
 	case errors.Is(err, ErrInvalid):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrUnknownHost), errors.Is(err, ErrUnknownJob), errors.Is(err, errNotFound):
+	case errors.Is(err, ErrUnauthorized):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="bootserver"`)
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, ErrUnknownHost), errors.Is(err, ErrUnknownJob), errors.Is(err, ErrUnknownToken), errors.Is(err, errNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, ErrAmbiguousHost):
 		return http.StatusConflict

@@ -15,11 +15,13 @@ import (
 	"github.com/bootagent/bootagent/api"
 )
 
-// testServer is a real server on 127.0.0.1 over a fresh store.
+// testServer is a real server on 127.0.0.1 over a fresh store. token is
+// an admin token, sent by do, call and post.
 type testServer struct {
 	*Store
-	clk *clock
-	url string
+	clk   *clock
+	url   string
+	token string
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -27,15 +29,25 @@ func newTestServer(t *testing.T) *testServer {
 	s, clk := openStore(t)
 	hs := httptest.NewServer(New(s, testLogger(t)).Handler())
 	t.Cleanup(hs.Close)
-	return &testServer{Store: s, clk: clk, url: hs.URL}
+	return &testServer{Store: s, clk: clk, url: hs.URL, token: adminToken(t, s, api.RoleAdmin).Token}
 }
 
-// do sends a request and returns the status code and the body.
+// do sends a request with the server's admin token and returns the status
+// code and the body.
 func (ts *testServer) do(t *testing.T, method, path string, body []byte) (int, []byte) {
+	t.Helper()
+	return ts.doAs(t, ts.token, method, path, body)
+}
+
+// doAs is do with token ("": no Authorization header).
+func (ts *testServer) doAs(t *testing.T, token, method, path string, body []byte) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx(t), method, ts.url+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

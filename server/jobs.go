@@ -13,6 +13,12 @@ import (
 // AddJob validates req and queues it for its host. The job is delivered in
 // every status answer to that host until its result arrives.
 func (s *Store) AddJob(ctx context.Context, req api.JobRequest) (api.JobInfo, error) {
+	return s.AddJobAs(ctx, req, "")
+}
+
+// AddJobAs is AddJob recording tokenID, the admin token that asked for the
+// job (SPEC §10: jobs record the token id that made them).
+func (s *Store) AddJobAs(ctx context.Context, req api.JobRequest, tokenID string) (api.JobInfo, error) {
 	job, err := jobFromRequest(req)
 	if err != nil {
 		return api.JobInfo{}, err
@@ -32,13 +38,13 @@ func (s *Store) AddJob(ctx context.Context, req api.JobRequest) (api.JobInfo, er
 		if err != nil {
 			return err
 		}
-		if err := exec(t.st.jobInsert, job.ID, agentsn, job.Action, job.Name, string(spec), t.now); err != nil {
+		if err := exec(t.st.jobInsert, job.ID, agentsn, job.Action, job.Name, string(spec), t.now, tokenID); err != nil {
 			return fmt.Errorf("insert job: %w", err)
 		}
-		info = api.JobInfo{Job: job, Host: agentsn, Hostname: h.hostname, State: api.JobQueued, Created: t.now}
+		info = api.JobInfo{Job: job, Host: agentsn, Hostname: h.hostname, State: api.JobQueued, Created: t.now, TokenID: tokenID}
 		t.afterCommit(func() {
 			s.log.Info("job queued", "job", job.ID, "agentsn", agentsn, "hostname", h.hostname,
-				"action", job.Action, "name", job.Name)
+				"action", job.Action, "name", job.Name, "token_id", tokenID)
 		})
 		return nil
 	})

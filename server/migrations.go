@@ -100,6 +100,19 @@ CREATE INDEX events_received ON events(received);
 CREATE INDEX jobs_finished ON jobs(finished) WHERE state IN ('succeeded', 'failed');
 CREATE INDEX results_received ON results(received);
 `,
+	// 3: operator tokens (SPEC §10). hash is the SHA-256 of the whole token;
+	// the token itself is never stored. A job records the token that queued
+	// it ('' for jobs queued before tokens existed).
+	`
+CREATE TABLE admin_tokens (
+	id      TEXT PRIMARY KEY,
+	role    TEXT NOT NULL CHECK (role IN ('read', 'admin')),
+	hash    BLOB NOT NULL,
+	created INTEGER NOT NULL,
+	revoked INTEGER NOT NULL DEFAULT 0
+) STRICT;
+ALTER TABLE jobs ADD COLUMN token_id TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // schemaVersion is the version this bootserver writes.

@@ -113,14 +113,14 @@ func (s *Store) Agents(ctx context.Context, ref string) ([]api.AgentInfo, error)
 }
 
 const jobSelect = `SELECT j.id, j.agentsn, COALESCE(h.hostname, ''), j.spec, j.state, j.errcode, j.message,
-	j.deliveries, j.created, j.delivered, j.last_delivered, j.finished
+	j.deliveries, j.created, j.delivered, j.last_delivered, j.finished, j.token_id
 	FROM jobs j LEFT JOIN hosts h ON h.agentsn = j.agentsn`
 
 func scanJob(sc interface{ Scan(...any) error }) (api.JobInfo, error) {
 	var j api.JobInfo
 	var spec string
 	if err := sc.Scan(&j.ID, &j.Host, &j.Hostname, &spec, &j.State, &j.Errcode, &j.Message, &j.Deliveries,
-		&j.Created, &j.Delivered, &j.LastDelivered, &j.Finished); err != nil {
+		&j.Created, &j.Delivered, &j.LastDelivered, &j.Finished, &j.TokenID); err != nil {
 		return j, err
 	}
 	id := j.ID

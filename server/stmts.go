@@ -22,6 +22,7 @@ type stmts struct {
 	resultInsert, jobFinish, jobGet *sql.Stmt
 	pruneEvents, pruneHostEvents    *sql.Stmt
 	pruneJobs, pruneResults         *sql.Stmt
+	tokenInsert, tokenRevoke        *sql.Stmt
 
 	all []*sql.Stmt
 }
@@ -63,14 +64,18 @@ func prepare(ctx context.Context, conn *sql.Conn) (*stmts, error) {
 			delivered = CASE WHEN delivered = 0 THEN ?1 ELSE delivered END
 			WHERE agentsn = ?2 AND state IN ('queued', 'delivered')
 			RETURNING rowid, id, spec, deliveries`},
-		{&st.jobInsert, `INSERT INTO jobs (id, agentsn, action, name, spec, state, created)
-			VALUES (?, ?, ?, ?, ?, 'queued', ?)`},
+		{&st.jobInsert, `INSERT INTO jobs (id, agentsn, action, name, spec, state, created, token_id)
+			VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`},
 		{&st.resultInsert, `INSERT INTO results (job_id, errcode, message, received, addr)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
 		{&st.jobFinish, `UPDATE jobs SET state = ?2, errcode = ?3, message = ?4, finished = ?5
 			WHERE id = ?1 AND state IN ('queued', 'delivered')
 			RETURNING agentsn, action, name, deliveries`},
 		{&st.jobGet, jobSelect + ` WHERE j.id = ?`},
+
+		{&st.tokenInsert, `INSERT INTO admin_tokens (id, role, hash, created) VALUES (?, ?, ?, ?)`},
+		{&st.tokenRevoke, `UPDATE admin_tokens SET revoked = CASE WHEN revoked = 0 THEN ?2 ELSE revoked END
+			WHERE id = ?1 RETURNING role, created, revoked`},
 
 		// Retention (retention.go): each deletes at most ?2 (?3) rows, the
 		// oldest first, through an index.

@@ -20,7 +20,7 @@ func TestMigrationsFromEmpty(t *testing.T) {
 	if err := s.rdb.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != schemaVersion {
 		t.Fatalf("user_version = %d, %v; want %d", v, err, schemaVersion)
 	}
-	for _, table := range []string{"hosts", "agents", "events", "jobs", "results"} {
+	for _, table := range []string{"hosts", "agents", "events", "jobs", "results", "admin_tokens"} {
 		if n := count(t, s, table); n != 0 {
 			t.Errorf("%s has %d rows in a new database", table, n)
 		}

@@ -70,8 +70,9 @@ func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdBootserverd: bootserverd start|stop|kill — runs `bootserver serve` on
 // 127.0.0.1 with its database in $WORK/bootserver.db and log in
-// $WORK/bootserver.log; a restart keeps the port. Sets $BOOTSERVER_URL,
-// which the bootserver admin commands use.
+// $WORK/bootserver.log; a restart keeps the port. Sets $BOOTSERVER_URL and
+// $BOOTSERVER_DATA_DIR ($WORK, where serve writes admin.token), which the
+// bootserver admin commands use.
 func cmdBootserverd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: bootserverd start|stop|kill")
@@ -81,6 +82,7 @@ func cmdBootserverd(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	work := ts.Getenv("WORK")
+	ts.Setenv("BOOTSERVER_DATA_DIR", work)
 	addrFile := filepath.Join(work, "bootserver.addr")
 	listen := "127.0.0.1:0"
 	if b, err := os.ReadFile(addrFile); err == nil {

@@ -65,6 +65,7 @@ func Params(dir string) testscript.Params {
 			"bootserverd":   cmdBootserverd,
 			"minisign-key":  cmdMinisignKey,
 			"minisign-sign": cmdMinisignSign,
+			"capture":       cmdCapture,
 		},
 	}
 }

@@ -20,6 +20,7 @@ import (
 type tools struct {
 	bin       string // directory of bootagent and bootserver
 	serverURL string // bootserver, direct (the daemon goes through the proxy)
+	dataDir   string // bootserver's data directory, holding the admin.token its admin commands send
 	config    string // the daemon's config file
 }
 
@@ -39,7 +40,7 @@ func (t tools) runCLI(name string, args ...string) ([]byte, error) {
 // jobAdd queues a job with `bootserver job add` and returns its id (the
 // last word of the output).
 func (t tools) jobAdd(host, action, name string, extra ...string) (string, error) {
-	args := append([]string{"job", "add", "--server", t.serverURL, "--host", host, "--action", action, "--name", name}, extra...)
+	args := append([]string{"job", "add", "--server", t.serverURL, "--data-dir", t.dataDir, "--host", host, "--action", action, "--name", name}, extra...)
 	out, err := t.runCLI("bootserver", args...)
 	if err != nil {
 		return "", err
@@ -53,7 +54,7 @@ func (t tools) jobAdd(host, action, name string, extra ...string) (string, error
 
 // jobs lists every job of host with `bootserver jobs --json`.
 func (t tools) jobs(host string) ([]api.JobInfo, error) {
-	out, err := t.runCLI("bootserver", "jobs", "--json", "--server", t.serverURL, "--host", host, "--limit", "1000000")
+	out, err := t.runCLI("bootserver", "jobs", "--json", "--server", t.serverURL, "--data-dir", t.dataDir, "--host", host, "--limit", "1000000")
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,8 @@ func (t tools) status() (map[string]*agentView, error) {
 }
 
 // startBootserver runs `bootserver serve` on a free loopback port with its
-// database in dir and waits until /healthz answers.
+// database (and so its data directory, with admin.token) in dir and waits
+// until /healthz answers.
 func startBootserver(bin, dir string) (*bgProc, string, error) {
 	addrFile := filepath.Join(dir, "bootserver.addr")
 	p, err := startProc("bootserver", filepath.Join(dir, "bootserver.log"), filepath.Join(bin, "bootserver"), "serve",

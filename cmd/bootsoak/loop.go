@@ -27,7 +27,7 @@ func (s *soak) waitReady(ctx context.Context) error {
 			last = err.Error()
 			continue
 		}
-		if out, err := s.t.runCLI("bootserver", "hosts", "--server", s.t.serverURL); err != nil || !strings.Contains(string(out), s.host) {
+		if out, err := s.t.runCLI("bootserver", "hosts", "--server", s.t.serverURL, "--data-dir", s.t.dataDir); err != nil || !strings.Contains(string(out), s.host) {
 			last = "host not registered yet"
 			continue
 		}

@@ -85,7 +85,7 @@ func (s *soak) setup() error {
 	if s.proxy, err = startProxy(url); err != nil {
 		return err
 	}
-	s.t = tools{bin: s.opts.bin, serverURL: url, config: filepath.Join(s.dir, "bootagent.yaml")}
+	s.t = tools{bin: s.opts.bin, serverURL: url, dataDir: s.dir, config: filepath.Join(s.dir, "bootagent.yaml")}
 	if err := os.WriteFile(s.t.config, []byte(s.configYAML()), 0o644); err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ const DefaultServer = "http://127.0.0.1:8600"
 const usage = `usage: bootserver COMMAND [flags] [args]
 
 commands:
-  serve [--listen 127.0.0.1:8600] [--db bootserver.db] [--addr-file FILE]
+  serve [--listen 127.0.0.1:8600] [--db bootserver.db] [--data-dir DIR] [--addr-file FILE]
         [--log-format text|json] [--log-level info]        run the server
   hosts [--json]                        list hosts
   agents [--json] HOST                  a host's agents as last reported
@@ -39,10 +39,16 @@ commands:
                                         queue a job; prints its id last
   job show [--json] ID                  one job
   tag [--json] HOST TAGS                set the tags a host gets when it registers
+  admin-token create --role read|admin  mint an operator token; prints it last
+  admin-token list [--json]             operator tokens: id, role, created, revoked
+  admin-token revoke ID                 make a token fail from now on
   version                               print the version
 
 HOST is an agentsn or a hostname. Admin commands find the server with
---server URL, else $BOOTSERVER_URL, else ` + DefaultServer + `.
+--server URL, else $BOOTSERVER_URL, else ` + DefaultServer + `, and
+send the admin token from --token-file F, else $BOOTSERVER_TOKEN, else
+admin.token in the data directory (--data-dir, else $BOOTSERVER_DATA_DIR,
+else ` + DefaultDataDir + `), which serve writes on first start.
 Flags come before arguments.
 `
 
@@ -83,6 +89,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		return c.cmdJob(ctx, args[1:])
 	case "tag":
 		return c.cmdTag(ctx, args[1:])
+	case "admin-token":
+		return c.cmdAdminToken(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(c.Stdout, "bootserver %s\n", api.Version)
 		return exitOK

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,17 +26,22 @@ import (
 
 const sum64 = "SHA256:4a34b8d7d3009bb9ef9475fbf33e7bbe4a1e8db003aefc578a241c2f51c2c2f2"
 
-// startServer runs a real server on 127.0.0.1 over a fresh database.
-func startServer(t *testing.T) (string, *server.Store) {
+// startServer runs a real server on 127.0.0.1 over a fresh database, its
+// admin.token written in the data directory env names, as serve does.
+func startServer(t *testing.T) (url string, st *server.Store, env map[string]string) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := server.Open(filepath.Join(t.TempDir(), "bootserver.db"), server.Options{Logger: log})
+	dir := t.TempDir()
+	st, err := server.Open(filepath.Join(dir, "bootserver.db"), server.Options{Logger: log})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.EnsureAdminTokenFile(t.Context(), st, dir); err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(server.New(st, log).Handler())
 	t.Cleanup(func() { hs.Close(); st.Close() })
-	return hs.URL, st
+	return hs.URL, st, map[string]string{"BOOTSERVER_URL": hs.URL, "BOOTSERVER_DATA_DIR": dir}
 }
 
 // run runs the CLI with env as its whole environment.
@@ -64,9 +70,8 @@ func seed(t *testing.T, st *server.Store, hostname, agentsn string, events ...ap
 }
 
 func TestHostsAndAgents(t *testing.T) {
-	url, st := startServer(t)
+	_, st, env := startServer(t)
 	seed(t, st, "web-17", "sn-17")
-	env := map[string]string{"BOOTSERVER_URL": url}
 
 	code, out, errs := run(t, env, "hosts")
 	if code != 0 {
@@ -101,10 +106,10 @@ func TestHostsAndAgents(t *testing.T) {
 }
 
 func TestJobAddAndJobs(t *testing.T) {
-	url, st := startServer(t)
+	url, st, env := startServer(t)
 	seed(t, st, "web-17", "sn-17")
 
-	code, out, errs := run(t, nil, "job", "add", "--server", url, "--host", "web-17", "--action", "install",
+	code, out, errs := run(t, map[string]string{"BOOTSERVER_DATA_DIR": env["BOOTSERVER_DATA_DIR"]}, "job", "add", "--server", url, "--host", "web-17", "--action", "install",
 		"--name", "BasicAgent", "--url", "ftp://repo/BasicAgent-1.5.6.tgz", "--checksum", sum64,
 		"--env", "PATH=/usr/bin", "--env", "MODE=fast", "--cpu", "10%", "--memory", "20M")
 	if code != 0 {
@@ -120,7 +125,6 @@ func TestJobAddAndJobs(t *testing.T) {
 		t.Fatalf("stored job %+v, %v", j, err)
 	}
 
-	env := map[string]string{"BOOTSERVER_URL": url}
 	code, out, _ = run(t, env, "job", "add", "--json", "--host", "sn-17", "--action", "config", "--svrlist", "10.0.0.5:8600,", "--step", "30")
 	var cfg api.JobInfo
 	if code != 0 || json.Unmarshal([]byte(out), &cfg) != nil || cfg.Action != "config" || cfg.Step != 30 || cfg.State != "queued" {
@@ -154,16 +158,16 @@ func TestJobAddAndJobs(t *testing.T) {
 		t.Fatalf("jobs --json --state succeeded: %d %s", code, out)
 	}
 	code, out, _ = run(t, env, "job", "show", id)
-	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "ftp://repo/BasicAgent-1.5.6.tgz") {
+	if code != 0 || !strings.Contains(out, "succeeded") || !strings.Contains(out, "ftp://repo/BasicAgent-1.5.6.tgz") ||
+		!regexp.MustCompile(`(?m)^token +[0-9a-f]{12}$`).MatchString(out) {
 		t.Fatalf("job show: %d\n%s", code, out)
 	}
 }
 
 func TestEvents(t *testing.T) {
-	url, st := startServer(t)
+	_, st, env := startServer(t)
 	seed(t, st, "web-17", "sn-17", api.Event{Time: 1764170000, Agent: "LogAgent", Type: "fatal", Message: "gave up"})
 	seed(t, st, "db-1", "sn-db", api.Event{Time: 1764170001, Agent: "BasicAgent", Type: "exited", Message: "exit status 2"})
-	env := map[string]string{"BOOTSERVER_URL": url}
 
 	code, out, _ := run(t, env, "events")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -178,9 +182,9 @@ func TestEvents(t *testing.T) {
 }
 
 func TestTag(t *testing.T) {
-	url, st := startServer(t)
+	_, st, env := startServer(t)
 	seed(t, st, "web-17", "sn-17")
-	code, out, errs := run(t, map[string]string{"BOOTSERVER_URL": url}, "tag", "web-17", "service=ecs,component")
+	code, out, errs := run(t, env, "tag", "web-17", "service=ecs,component")
 	if code != 0 || !strings.Contains(out, "service=ecs,component") {
 		t.Fatalf("tag: %d %s %s", code, out, errs)
 	}
@@ -191,9 +195,8 @@ func TestTag(t *testing.T) {
 }
 
 func TestErrorsAndExitCodes(t *testing.T) {
-	url, st := startServer(t)
+	_, st, env := startServer(t)
 	seed(t, st, "web-17", "sn-17")
-	env := map[string]string{"BOOTSERVER_URL": url}
 	before, _ := st.Jobs(t.Context(), server.JobFilter{})
 	for _, c := range []struct {
 		name string
@@ -234,14 +237,15 @@ func TestErrorsAndExitCodes(t *testing.T) {
 }
 
 func TestServerUnreachable(t *testing.T) {
-	url, _ := startServer(t)
+	url, _, env := startServer(t)
 	dead := "http://127.0.0.1:" + strconv.Itoa(freePort(t))
-	code, _, errs := run(t, map[string]string{"BOOTSERVER_URL": dead}, "hosts")
+	env["BOOTSERVER_URL"] = dead
+	code, _, errs := run(t, env, "hosts")
 	if code != 1 || !strings.Contains(errs, "cannot reach bootserver at "+dead) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	// --server wins over $BOOTSERVER_URL.
-	if code, _, errs := run(t, map[string]string{"BOOTSERVER_URL": dead}, "hosts", "--server", url); code != 0 {
+	if code, _, errs := run(t, env, "hosts", "--server", url); code != 0 {
 		t.Fatalf("--server %s: exit %d %s", url, code, errs)
 	}
 }
@@ -263,7 +267,11 @@ func TestServe(t *testing.T) {
 		return len(addr) > 0
 	})
 	url := "http://" + strings.TrimSpace(string(addr))
-	if code, _, errs := run(t, nil, "job", "add", "--server", url, "--host", "x", "--action", "stop", "--name", "A"); code != 1 ||
+	// First start wrote the admin token next to the database, 0600.
+	if fi, err := os.Stat(filepath.Join(dir, "admin.token")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("admin.token after serve: %v, %v", fi, err)
+	}
+	if code, _, errs := run(t, nil, "job", "add", "--server", url, "--data-dir", dir, "--host", "x", "--action", "stop", "--name", "A"); code != 1 ||
 		!strings.Contains(errs, "unknown host") {
 		t.Fatalf("job add against serve: %d %s", code, errs)
 	}

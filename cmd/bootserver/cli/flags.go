@@ -35,19 +35,23 @@ func (c *CLI) parse(fs *flag.FlagSet, args []string) (ok bool, code int) {
 
 // adminFlags are the flags every admin command has.
 type adminFlags struct {
-	server *string
-	json   *bool
+	server    *string
+	json      *bool
+	tokenFile *string
+	dataDir   *string
 }
 
 func (c *CLI) addAdminFlags(fs *flag.FlagSet) adminFlags {
 	return adminFlags{
-		server: fs.String("server", "", "server URL (default $BOOTSERVER_URL, else "+DefaultServer+")"),
-		json:   fs.Bool("json", false, "print JSON instead of a table"),
+		server:    fs.String("server", "", "server URL (default $BOOTSERVER_URL, else "+DefaultServer+")"),
+		json:      fs.Bool("json", false, "print JSON instead of a table"),
+		tokenFile: fs.String("token-file", "", "file holding the admin token (default $BOOTSERVER_TOKEN, else admin.token in the data directory)"),
+		dataDir:   fs.String("data-dir", "", "the server's data directory, where admin.token is (default $BOOTSERVER_DATA_DIR, else "+DefaultDataDir+")"),
 	}
 }
 
 // client returns the admin client for --server, else $BOOTSERVER_URL, else
-// DefaultServer.
+// DefaultServer, with the token tokenSource finds.
 func (c *CLI) client(f adminFlags) (*server.Client, error) {
 	u := *f.server
 	if u == "" {
@@ -56,7 +60,14 @@ func (c *CLI) client(f adminFlags) (*server.Client, error) {
 	if u == "" {
 		u = DefaultServer
 	}
-	return server.NewClient(u)
+	if _, err := server.NewClient(u, ""); err != nil {
+		return nil, err // a bad URL is a usage error, whatever the token
+	}
+	tok, err := c.token(f)
+	if err != nil {
+		return nil, err
+	}
+	return server.NewClient(u, tok)
 }
 
 // envFlag collects repeated --env K=V.

@@ -52,7 +52,7 @@ func (c *CLI) cmdJobAdd(ctx context.Context, args []string) int {
 	}
 	cl, err := c.client(af)
 	if err != nil {
-		return c.usageError("%v", err)
+		return c.clientError(err)
 	}
 	job, err := cl.AddJob(ctx, req)
 	if err != nil {
@@ -78,7 +78,7 @@ func (c *CLI) cmdJobShow(ctx context.Context, args []string) int {
 	}
 	cl, err := c.client(af)
 	if err != nil {
-		return c.usageError("%v", err)
+		return c.clientError(err)
 	}
 	j, err := cl.Job(ctx, fs.Arg(0))
 	if err != nil {
@@ -98,6 +98,7 @@ func (c *CLI) cmdJobShow(ctx context.Context, args []string) int {
 		row("errcode", fmt.Sprint(j.Errcode))
 		row("message", dash(oneLine(j.Message)))
 		row("deliveries", fmt.Sprint(j.Deliveries))
+		row("token", dash(j.TokenID))
 		row("created", when(j.Created))
 		row("delivered", when(j.Delivered))
 		row("finished", when(j.Finished))
@@ -115,7 +116,7 @@ func (c *CLI) cmdTag(ctx context.Context, args []string) int {
 	}
 	cl, err := c.client(af)
 	if err != nil {
-		return c.usageError("%v", err)
+		return c.clientError(err)
 	}
 	h, err := cl.SetTags(ctx, fs.Arg(0), fs.Arg(1))
 	if err != nil {

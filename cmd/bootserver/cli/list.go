@@ -24,7 +24,7 @@ func (c *CLI) cmdHosts(ctx context.Context, args []string) int {
 	}
 	cl, err := c.client(af)
 	if err != nil {
-		return c.usageError("%v", err)
+		return c.clientError(err)
 	}
 	hosts, err := cl.Hosts(ctx)
 	if err != nil {
@@ -50,7 +50,7 @@ func (c *CLI) cmdAgents(ctx context.Context, args []string) int {
 	}
 	cl, err := c.client(af)
 	if err != nil {
-		return c.usageError("%v", err)
+		return c.clientError(err)
 	}
 	agents, err := cl.Agents(ctx, fs.Arg(0))
 	if err != nil {
@@ -80,7 +80,7 @@ func (c *CLI) cmdJobs(ctx context.Context, args []string) int {
 	}
 	cl, err := c.client(af)
 	if err != nil {
-		return c.usageError("%v", err)
+		return c.clientError(err)
 	}
 	jobs, err := cl.Jobs(ctx, server.JobFilter{Host: *host, State: *state, Limit: *limit})
 	if err != nil {
@@ -108,7 +108,7 @@ func (c *CLI) cmdEvents(ctx context.Context, args []string) int {
 	}
 	cl, err := c.client(af)
 	if err != nil {
-		return c.usageError("%v", err)
+		return c.clientError(err)
 	}
 	events, err := cl.Events(ctx, server.EventFilter{Host: *host, Limit: *limit})
 	if err != nil {

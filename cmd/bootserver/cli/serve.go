@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 
 	"github.com/bootagent/bootagent/server"
 )
@@ -14,6 +15,7 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	fs := newFlags("serve")
 	listen := fs.String("listen", "127.0.0.1:8600", "address to listen on")
 	db := fs.String("db", "bootserver.db", "SQLite database file (created if missing)")
+	dataDir := fs.String("data-dir", "", "directory of admin.token (default the directory of --db)")
 	addrFile := fs.String("addr-file", "", "write the address actually listened on to this file (for --listen with port 0)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -34,6 +36,13 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	}
 	store, err := server.Open(*db, server.Options{Logger: log})
 	if err != nil {
+		return c.fail(err)
+	}
+	if *dataDir == "" {
+		*dataDir = filepath.Dir(*db)
+	}
+	if err := server.EnsureAdminTokenFile(ctx, store, *dataDir); err != nil {
+		store.Close()
 		return c.fail(err)
 	}
 	// Pruning stops before the store closes: its writes would fail.
