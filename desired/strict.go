@@ -184,8 +184,18 @@ func yamlErrors(err error, prefix string) Errors {
 	return Errors{lineError(err.Error(), prefix)}
 }
 
+// yamlQuoted is a value or anchor name yaml.v3 quotes in its messages
+// ("cannot unmarshal !!str `s3cr3t` into int", "unknown anchor 'x'
+// referenced"). It may be an env value, a secret: the line says where it is
+// and the message what is wrong with it, so the text is dropped (SPEC §10).
+var yamlQuoted = regexp.MustCompile("( ?`[^`]*`| ?'[^']*')")
+
+// scrubYAML drops what yaml.v3 quotes of the document from one of its
+// messages.
+func scrubYAML(msg string) string { return yamlQuoted.ReplaceAllString(msg, "") }
+
 func lineError(msg, prefix string) *Error {
-	msg = strings.TrimSpace(msg)
+	msg = scrubYAML(strings.TrimSpace(msg))
 	e := &Error{Msg: strings.TrimPrefix(msg, "yaml: ")}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
