@@ -15,6 +15,11 @@ const Redacted = "xxxxx"
 // URL (control characters, a forced getter prefix, a URL inside a message).
 var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s]*):[^/?#@]*@`)
 
+// userinfoInText is userinfo within prose or JSON: the password stops at
+// a space or a quote, which a URL would have percent-encoded, so that
+// "http://h:80 or me@x" is left alone.
+var userinfoInText = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s"'\x60]*):[^/?#@\s"'\x60]*@`)
+
 // RedactURL is the one display form of a package, signature or server URL:
 // its password, if any, replaced by Redacted. It works on anything, a URL
 // that does not parse included, because errors about bad URLs quote them.
@@ -25,23 +30,11 @@ func RedactURL(raw string) string {
 	return userinfo.ReplaceAllString(raw, "${1}:"+Redacted+"@")
 }
 
-// RedactURLIn replaces, in text (an error from a library that quotes the
-// URL it was given, in whatever form), the password of raw and raw itself
-// by their redacted forms.
-func RedactURLIn(text, raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return userinfo.ReplaceAllString(text, "${1}:"+Redacted+"@")
-	}
-	pw, ok := u.User.Password()
-	if !ok || pw == "" {
-		return text
-	}
-	text = strings.ReplaceAll(text, raw, u.Redacted())
-	if esc := url.UserPassword("", pw).String(); esc != ":"+pw {
-		text = strings.ReplaceAll(text, esc[1:], Redacted)
-	}
-	return strings.ReplaceAll(text, pw, Redacted)
+// RedactURLsIn replaces, in text (a message or a JSON snippet quoting
+// URLs in whatever form), the password of every "scheme://user:password@"
+// by Redacted.
+func RedactURLsIn(text string) string {
+	return userinfoInText.ReplaceAllString(text, "${1}:"+Redacted+"@")
 }
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
