@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // Strict decoding. yaml.v3 only refuses unknown keys through
@@ -184,15 +186,9 @@ func yamlErrors(err error, prefix string) Errors {
 	return Errors{lineError(err.Error(), prefix)}
 }
 
-// yamlQuoted is a value or anchor name yaml.v3 quotes in its messages
-// ("cannot unmarshal !!str `s3cr3t` into int", "unknown anchor 'x'
-// referenced"). It may be an env value, a secret: the line says where it is
-// and the message what is wrong with it, so the text is dropped (SPEC §10).
-var yamlQuoted = regexp.MustCompile("( ?`[^`]*`| ?'[^']*')")
-
-// scrubYAML drops what yaml.v3 quotes of the document from one of its
-// messages.
-func scrubYAML(msg string) string { return yamlQuoted.ReplaceAllString(msg, "") }
+// scrubYAML drops what yaml.v3 quotes of the document (it may be an env
+// value, a secret: SPEC §10) from one of its messages.
+func scrubYAML(msg string) string { return syntax.RedactYAMLError(msg) }
 
 func lineError(msg, prefix string) *Error {
 	msg = scrubYAML(strings.TrimSpace(msg))

@@ -48,3 +48,12 @@ func urlCause(err error) error {
 	}
 	return err
 }
+
+// yamlQuoted is a value or anchor name yaml.v3 quotes in its messages
+// ("cannot unmarshal !!str `s3cr3t` into int", "unknown anchor 'x'
+// referenced"). It may be an env value, a secret.
+var yamlQuoted = regexp.MustCompile("( ?`[^`]*`| ?'[^']*')")
+
+// RedactYAMLError drops what yaml.v3 quotes of a document from one of its
+// messages: the line it names says where, the rest what is wrong.
+func RedactYAMLError(msg string) string { return yamlQuoted.ReplaceAllString(msg, "") }
