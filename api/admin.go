@@ -70,6 +70,10 @@ type JobInfo struct {
 	LastDelivered int64  `json:"last_delivered,omitempty"` // latest sent
 	Finished      int64  `json:"finished,omitempty"`       // result received
 	TokenID       string `json:"token_id"`                 // the admin token that queued it ("" before tokens)
+	// EnvNames are the names of the job's envs. The admin API shows a job
+	// with its env values left out (Envs empty) and URL passwords
+	// redacted: they are secrets (SPEC §10), delivered only to the agent.
+	EnvNames []string `json:"env_names,omitempty"`
 }
 
 // JobRequest is POST /admin/jobs: a job to queue for Host. Which fields

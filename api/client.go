@@ -191,7 +191,8 @@ func (c *Client) post(ctx context.Context, srv, path string, body []byte) ([]byt
 // answerSnippet keeps error messages one short line whatever the server sent.
 func answerSnippet(b []byte) string {
 	const n = 200
-	s := []rune(string(bytes.TrimSpace(b[:min(len(b), 4*n)])))
+	t := shownJSON(bytes.TrimSpace(b))
+	s := []rune(t[:min(len(t), 4*n)])
 	if len(s) > n {
 		s = append(s[:n], '…')
 	}

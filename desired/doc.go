@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // State is the run state an agent is desired to be in.
@@ -71,6 +73,10 @@ type Package struct {
 	// Only checked when the daemon has trusted_keys.
 	Signature string `yaml:"signature,omitempty" json:"signature,omitempty"`
 }
+
+// ShownURL is URL as logs, status messages, events and job results show
+// it: its password redacted (SPEC §10).
+func (p *Package) ShownURL() string { return syntax.RedactURL(p.URL) }
 
 // Limits are the resource limits as written: cpu "10%" (percent of one CPU),
 // memory "20M" (bytes, K/M/G suffix). Empty means unlimited.

@@ -42,7 +42,7 @@ func Parse(file string, data []byte) (docs []Doc, errs Errors) {
 	defer func() {
 		// A parser bug on hostile input must cost one file, not the daemon.
 		if r := recover(); r != nil {
-			errs = append(errs, &Error{File: file, Msg: fmt.Sprintf("cannot parse: %v", r)})
+			errs = append(errs, &Error{File: file, Msg: scrubYAML(fmt.Sprintf("cannot parse: %v", r))})
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -85,7 +85,7 @@ func TestParse(t *testing.T) {
 		{
 			name:     "env key with =",
 			yaml:     "name: a\ncommand: [x]\nenv:\n  OK: 1\n  A=B: x\n",
-			wantErrs: []wantErr{{5, `env.A=B: variable name "A=B" is not`}},
+			wantErrs: []wantErr{{5, `env.A=…: variable name "A"…: a name cannot contain '='`}},
 		},
 		{
 			name:     "env empty key",

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // Strict decoding. yaml.v3 only refuses unknown keys through
@@ -184,8 +186,12 @@ func yamlErrors(err error, prefix string) Errors {
 	return Errors{lineError(err.Error(), prefix)}
 }
 
+// scrubYAML drops what yaml.v3 quotes of the document (it may be an env
+// value, a secret: SPEC §10) from one of its messages.
+func scrubYAML(msg string) string { return syntax.RedactYAMLError(msg) }
+
 func lineError(msg, prefix string) *Error {
-	msg = strings.TrimSpace(msg)
+	msg = scrubYAML(strings.TrimSpace(msg))
 	e := &Error{Msg: strings.TrimPrefix(msg, "yaml: ")}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])

@@ -19,7 +19,17 @@ type fieldError struct {
 	Msg   string
 }
 
-func (e fieldError) String() string { return e.Field + ": " + e.Msg }
+// String names the field, but of an env key written "NAME=value" only
+// NAME: what follows '=' is a value, and values are never shown (SPEC §10).
+func (e fieldError) String() string {
+	field := e.Field
+	if k, ok := strings.CutPrefix(field, "env."); ok {
+		if name, _, found := strings.Cut(k, "="); found {
+			field = "env." + name + "=…"
+		}
+	}
+	return field + ": " + e.Msg
+}
 
 // validateName checks an agent name (SPEC §4). The message is meant to
 // follow "name: ".

@@ -59,7 +59,8 @@ func parseManifest(b []byte) (Manifest, error) {
 		if errors.Is(err, io.EOF) {
 			return Manifest{}, errors.New("empty")
 		}
-		return Manifest{}, err
+		// yaml.v3 quotes the offending value, maybe an env default.
+		return Manifest{}, errors.New(syntax.RedactYAMLError(err.Error()))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -55,4 +56,30 @@ func TestFetchRefusesBadManifest(t *testing.T) {
 	}
 	t.Log(err)
 	assertNothingInstalled(t, state, "A")
+}
+
+// A manifest's env defaults may hold secrets: its errors name the line,
+// never the value (SPEC §10).
+func TestManifestErrorsHideValues(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"env as a string", "version: 1.0.0\nenv: TOKEN=s3cr3t-VALUE\n", "line 2: cannot unmarshal !!str into map[string]string"},
+		{"env value with a wrong tag", "version: 1.0.0\nenv: {TOKEN: !!int s3cr3t-VALUE}\n", "cannot decode !!str as a !!int"},
+		{"env NAME=value", "version: 1.0.0\nenv: {'TOKEN=s3cr3t-VALUE': x}\n", `variable name "TOKEN"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseManifest([]byte(tt.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "TOKEN=s") {
+				t.Errorf("error shows the value: %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+		})
+	}
 }

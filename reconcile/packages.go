@@ -81,17 +81,17 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 		return nil, true
 	}
 	if opts.Packages == nil {
-		w.fatal(doc, fmt.Sprintf("package %s: %v", doc.Package.URL, ErrNoPackageSupport))
+		w.fatal(doc, fmt.Sprintf("package %s: %v", doc.Package.ShownURL(), ErrNoPackageSupport))
 		return nil, false
 	}
 	stopped := doc.DesiredState() == desired.Stopped // staged, not started: it stays stoped
 	w.r.update(w.name, func(a *actual.Agent) {
 		a.Installing = true
 		if !a.Running() && !stopped {
-			a.Status, a.Message = actual.Installing, "fetching "+doc.Package.URL
+			a.Status, a.Message = actual.Installing, "fetching "+doc.Package.ShownURL()
 		}
 	})
-	w.log.Info("fetching package", "url", doc.Package.URL, "version", doc.Version)
+	w.log.Info("fetching package", "url", doc.Package.ShownURL(), "version", doc.Version)
 	wanted := []string{doc.Hash()}
 	if w.mem.Bad != nil {
 		wanted = append(wanted, w.mem.Bad.Hash)
@@ -114,7 +114,7 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 		return nil, false // shutting down
 	}
 	if errors.Is(cause, errNotWanted) {
-		w.log.Info("download cancelled: the desired state changed", "url", doc.Package.URL)
+		w.log.Info("download cancelled: the desired state changed", "url", doc.Package.ShownURL())
 		w.r.update(w.name, func(a *actual.Agent) {
 			if !a.Running() && a.Status == actual.Installing {
 				a.Status, a.Message = actual.Stopped, ""

@@ -105,7 +105,7 @@ func (w *worker) rolledBack(reason, tail string) {
 func (w *worker) keepOld(doc desired.Doc, version, why, event string) {
 	label := version
 	if label == "" && doc.Package != nil { // server jobs name no version: the package does
-		label = doc.Package.URL
+		label = doc.Package.ShownURL()
 	}
 	m, dec := w.mem.Unrunnable(doc, label, why, w.proc != nil)
 	w.remember(m)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -292,7 +293,7 @@ func TestAdminEndpoints(t *testing.T) {
 	req.Limits = api.JobLimits{CPU: "10%", Memory: "20M"}
 	var j api.JobInfo
 	ts.call(t, "POST", api.PathAdminJobs, req, 201, &j)
-	if j.State != api.JobQueued || j.Host != "sn-1" || j.Hostname != "web-1" || j.Envs["PATH"] != "/usr/bin" ||
+	if j.State != api.JobQueued || j.Host != "sn-1" || j.Hostname != "web-1" || j.Envs != nil || !slices.Equal(j.EnvNames, []string{"PATH"}) ||
 		j.Limits.Memory != "20M" {
 		t.Fatalf("added job = %+v", j)
 	}

@@ -41,7 +41,7 @@ func (s *Store) AddJobAs(ctx context.Context, req api.JobRequest, tokenID string
 		if err := exec(t.st.jobInsert, job.ID, agentsn, job.Action, job.Name, string(spec), t.now, tokenID); err != nil {
 			return fmt.Errorf("insert job: %w", err)
 		}
-		info = api.JobInfo{Job: job, Host: agentsn, Hostname: h.hostname, State: api.JobQueued, Created: t.now, TokenID: tokenID}
+		info = shown(api.JobInfo{Job: job, Host: agentsn, Hostname: h.hostname, State: api.JobQueued, Created: t.now, TokenID: tokenID})
 		t.afterCommit(func() {
 			s.log.Info("job queued", "job", job.ID, "agentsn", agentsn, "hostname", h.hostname,
 				"action", job.Action, "name", job.Name, "token_id", tokenID)

@@ -128,7 +128,7 @@ func scanJob(sc interface{ Scan(...any) error }) (api.JobInfo, error) {
 		return j, fmt.Errorf("job %s: stored spec: %w", id, err)
 	}
 	j.ID = id
-	return j, nil
+	return shown(j), nil
 }
 
 // JobFilter selects jobs; zero fields select everything.

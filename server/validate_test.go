@@ -45,7 +45,7 @@ func TestJobFromRequest(t *testing.T) {
 		{"md5 checksum", api.JobRequest{Action: "install", Name: "A", URL: "https://pkg/a.tgz", Checksum: "MD5:" + hex}, "not SHA256"},
 		{"url on stop", api.JobRequest{Action: "stop", Name: "A", URL: "u"}, "takes no url"},
 		{"step on install", api.JobRequest{Action: "install", Name: "A", URL: "https://pkg/a.tgz", Checksum: sum64, Step: 3}, "belong to config"},
-		{"bad env", api.JobRequest{Action: "start", Name: "A", Envs: map[string]string{"A=B": "x"}}, "variable name \"A=B\" is not"},
+		{"bad env", api.JobRequest{Action: "start", Name: "A", Envs: map[string]string{"A=B": "x"}}, "variable name \"A\"…: a name cannot contain"},
 		{"bad cpu", api.JobRequest{Action: "start", Name: "A", Limits: api.JobLimits{CPU: "10"}}, "percentage"},
 		{"bad memory", api.JobRequest{Action: "start", Name: "A", Limits: api.JobLimits{Memory: "lots"}}, "memory size"},
 		{"empty config", api.JobRequest{Action: "config"}, "needs a svrlist or a step"},

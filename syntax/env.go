@@ -16,6 +16,11 @@ var envName = regexp.MustCompile(`^` + EnvNameRule + `$`)
 // "1X", but shells drop them, and '=' or NUL would corrupt the child's
 // environment. A value may hold anything but NUL, which execve cannot pass.
 func Env(name, value string) error {
+	if k, _, ok := strings.Cut(name, "="); ok {
+		// "TOKEN=value" written as one name: what follows '=' is a value,
+		// and values are never shown (SPEC §10).
+		return fmt.Errorf("variable name %q…: a name cannot contain '=' (write NAME: value)", k)
+	}
 	if !envName.MatchString(name) {
 		return fmt.Errorf("variable name %q is not %s", name, EnvNameRule)
 	}

@@ -18,7 +18,7 @@ func TestEnv(t *testing.T) {
 		{name: "digit first", key: "1X", wantErr: `variable name "1X" is not [A-Za-z_][A-Za-z0-9_]*`},
 		{name: "dash", key: "A-B", wantErr: "is not"},
 		{name: "dot", key: "a.b", wantErr: "is not"},
-		{name: "equals", key: "A=B", wantErr: "is not"},
+		{name: "equals", key: "A=B", wantErr: "cannot contain"},
 		{name: "NUL in name", key: "A\x00", wantErr: "is not"},
 		{name: "NUL in value", key: "A", value: "x\x00y", wantErr: "value of A contains a NUL byte"},
 	}

@@ -57,7 +57,7 @@ func parseLocation(raw string) (PackageURL, *url.URL, error) {
 	case len(raw) > MaxPackageURL:
 		return PackageURL{}, nil, fmt.Errorf("URL is %d bytes long (at most %d)", len(raw), MaxPackageURL)
 	case strings.IndexFunc(raw, unicode.IsControl) >= 0:
-		return PackageURL{}, nil, fmt.Errorf("%.60q contains control characters", raw)
+		return PackageURL{}, nil, fmt.Errorf("%.60q contains control characters", RedactURL(raw))
 	}
 	if filepath.IsAbs(raw) { // a path may hold spaces; a URL may not
 		p := filepath.Clean(raw)
@@ -65,7 +65,7 @@ func parseLocation(raw string) (PackageURL, *url.URL, error) {
 		return PackageURL{Getter: u.String(), Display: p, Local: true, LocalPath: p}, &u, nil
 	}
 	if forcedGetter.MatchString(raw) {
-		return PackageURL{}, nil, fmt.Errorf("%.60q: forced getters are not supported", raw)
+		return PackageURL{}, nil, fmt.Errorf("%.60q: forced getters are not supported", RedactURL(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

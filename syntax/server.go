@@ -24,8 +24,10 @@ import (
 // slash dropped, so the same server written twice is one server.
 func ParseServer(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	// Errors are logged and shown: a password written by mistake is not.
+	shown := RedactURL(s)
 	if s == "" || strings.ContainsAny(s, " \t\r\n") {
-		return "", fmt.Errorf("%q is not a server address", s)
+		return "", fmt.Errorf("%q is not a server address", shown)
 	}
 	bare := !strings.Contains(s, "://")
 	raw := s
@@ -34,24 +36,23 @@ func ParseServer(s string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("%q is not a server address: %w", s, err)
+		return "", fmt.Errorf("%q is not a server address: %w", shown, urlCause(err))
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme != "http" && scheme != "https":
-		return "", fmt.Errorf("%q: scheme %q is not http or https", s, u.Scheme)
+		return "", fmt.Errorf("%q: scheme %q is not http or https", shown, u.Scheme)
 	case u.User != nil:
-		// Redacted: the error is logged, the password must not be.
-		return "", fmt.Errorf("%q: a server address takes no user or password", u.Redacted())
+		return "", fmt.Errorf("%q: a server address takes no user or password", shown)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "":
-		return "", fmt.Errorf("%q: a server address has no query or fragment", s)
+		return "", fmt.Errorf("%q: a server address has no query or fragment", shown)
 	case u.Hostname() == "":
-		return "", fmt.Errorf("%q has no host", s)
+		return "", fmt.Errorf("%q has no host", shown)
 	case bare && u.Path != "":
-		return "", fmt.Errorf("%q is not host:port", s)
+		return "", fmt.Errorf("%q is not host:port", shown)
 	}
 	if err := checkHostPort(u.Host, bare); err != nil {
-		return "", fmt.Errorf("%q %w", s, err)
+		return "", fmt.Errorf("%q %w", shown, err)
 	}
 	return scheme + "://" + strings.ToLower(u.Host) + strings.TrimRight(u.Path, "/"), nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,7 +122,7 @@ func TestJobAddAndJobs(t *testing.T) {
 		t.Fatalf("last word of %q is not a job id", out)
 	}
 	j, err := st.Job(t.Context(), id)
-	if err != nil || j.Envs["MODE"] != "fast" || j.Limits.CPU != "10%" || j.Limits.Memory != "20M" || j.Host != "sn-17" {
+	if err != nil || !slices.Equal(j.EnvNames, []string{"MODE", "PATH"}) || j.Limits.CPU != "10%" || j.Limits.Memory != "20M" || j.Host != "sn-17" {
 		t.Fatalf("stored job %+v, %v", j, err)
 	}
 

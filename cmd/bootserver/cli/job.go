@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/bootagent/bootagent/api"
 )
@@ -93,6 +94,9 @@ func (c *CLI) cmdJobShow(ctx context.Context, args []string) int {
 		if j.URL != "" {
 			row("url", j.URL)
 			row("checksum", j.Checksum)
+		}
+		if len(j.EnvNames) > 0 { // names only: values are secrets (SPEC §10)
+			row("envs", strings.Join(j.EnvNames, ","))
 		}
 		row("state", j.State)
 		row("errcode", fmt.Sprint(j.Errcode))
