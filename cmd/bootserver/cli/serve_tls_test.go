@@ -202,4 +202,3 @@ func pemCert(t *testing.T, file string) *x509.Certificate {
 	}
 	return c
 }
-
