@@ -81,11 +81,11 @@ func EnsureSelfSignedTLS(dataDir string, sans []string, now time.Time, log *slog
 	certPath, keyPath := filepath.Join(dataDir, CertFile), filepath.Join(dataDir, CertKeyFile)
 	cert, err := tls.LoadX509KeyPair(certPath, keyPath)
 	if err == nil {
-		if reason := certNeedsReissue(cert.Leaf, ca, sans, now); reason == "" {
+		reason := certNeedsReissue(cert.Leaf, ca, sans, now)
+		if reason == "" {
 			return cert, nil
-		} else {
-			log.Info("re-issuing the server certificate", "file", certPath, "reason", reason)
 		}
+		log.Info("re-issuing the server certificate", "file", certPath, "reason", reason)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return tls.Certificate{}, fmt.Errorf("load server certificate %s: %w", certPath, err)
 	}
