@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,7 +24,8 @@ const DefaultTimeout = 10 * time.Second
 type ClientOptions struct {
 	Timeout    time.Duration // per request to one server, body included; default DefaultTimeout
 	Logger     *slog.Logger  // default slog.Default()
-	HTTPClient *http.Client  // optional; requests still close their connection
+	HTTPClient *http.Client  // optional; requests still close their connection; Trust is then ignored
+	Trust      Trust         // how https servers are checked (SPEC §10)
 }
 
 // Client is the agent side of the wire protocol (SPEC §7). It talks to the
@@ -42,6 +44,7 @@ type Client struct {
 	mu         sync.Mutex
 	configured []string // from the daemon configuration; never replaced
 	extra      []string // from the latest config job's svrlist
+	tlsOnly    bool     // a configured server is https, or require_tls: svrlist gets https only
 	agentsn    string   // sent as X-Agentsn on every request (extension)
 }
 
@@ -69,17 +72,28 @@ func NewClient(servers []string, opts ClientOptions) *Client {
 	if c.hc == nil {
 		// Short connections (SPEC §7): no idle pool holding sockets to the
 		// server between reports that are minutes apart.
+		// TLS session resumption (the session cache) keeps a short
+		// connection over https nearly as cheap as over http.
 		c.hc = &http.Client{Transport: &http.Transport{
 			Proxy:             http.ProxyFromEnvironment,
 			DisableKeepAlives: true,
+			TLSClientConfig:   opts.Trust.TLSConfig(),
 		}}
 	}
+	c.tlsOnly = opts.Trust.RequireTLS
 	seen := map[string]bool{}
 	for _, s := range servers {
 		u, err := syntax.ParseServer(s)
 		if err != nil {
 			c.log.Error("control server address ignored", "err", err)
 			continue
+		}
+		if opts.Trust.RequireTLS && !strings.HasPrefix(u, "https://") {
+			c.log.Error("control server address ignored: plain http but require_tls is true", "server", u)
+			continue
+		}
+		if strings.HasPrefix(u, "https://") {
+			c.tlsOnly = true
 		}
 		if !seen[u] {
 			seen[u] = true
@@ -91,9 +105,15 @@ func NewClient(servers []string, opts ClientOptions) *Client {
 
 // SetExtra sets the servers added by a config job's svrlist, replacing the
 // previous svrlist but never the configured list. Servers already configured
-// are not repeated. On error nothing changes.
+// are not repeated. On error nothing changes. When a configured server is
+// https (or require_tls), the entries get https and the same trust, never
+// less: a bare host:port is https, an http:// entry fails the whole list.
 func (c *Client) SetExtra(svrlist string) error {
-	list, err := syntax.ParseSvrlist(svrlist)
+	parse := syntax.ParseSvrlist
+	if c.tlsOnly {
+		parse = syntax.ParseSvrlistTLS
+	}
+	list, err := parse(svrlist)
 	if err != nil {
 		return err
 	}

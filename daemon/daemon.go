@@ -371,7 +371,10 @@ func (d *Daemon) openServerSide() error {
 	if d.eventsOut, err = api.OpenEventOutbox(dir, d.log); err != nil {
 		return err
 	}
-	d.client = api.NewClient(d.cfg.Servers, api.ClientOptions{Logger: d.log.With("component", "client")})
+	d.client = api.NewClient(d.cfg.Servers, api.ClientOptions{
+		Logger: d.log.With("component", "client"),
+		Trust:  api.Trust{Roots: d.cfg.CAPool, Pin: d.cfg.Pin, RequireTLS: d.cfg.RequireTLS},
+	})
 	d.client.SetAgentSN(d.agentsn)
 	if d.serverCfg.Svrlist != "" {
 		if err := d.client.SetExtra(d.serverCfg.Svrlist); err != nil {

@@ -22,6 +22,10 @@ func restartOnly(cur desired.Config, next *desired.Config) []string {
 	keep("state_dir", next.StateDir != cur.StateDir, func() { next.StateDir = cur.StateDir })
 	keep("control_socket", next.SocketPath() != cur.SocketPath(), func() { next.ControlSocket = cur.ControlSocket })
 	keep("servers", !slices.Equal(next.Servers, cur.Servers), func() { next.Servers = cur.Servers })
+	// The client is built once with its trust (SPEC §10).
+	keep("server_ca", next.ServerCA != cur.ServerCA, func() { next.ServerCA, next.CAPool = cur.ServerCA, cur.CAPool })
+	keep("server_ca_pin", next.ServerCAPin != cur.ServerCAPin, func() { next.ServerCAPin, next.Pin = cur.ServerCAPin, cur.Pin })
+	keep("require_tls", next.RequireTLS != cur.RequireTLS, func() { next.RequireTLS = cur.RequireTLS })
 	keep("hostname", next.Hostname != cur.Hostname, func() { next.Hostname = cur.Hostname })
 	keep("cgroup_parent", next.CgroupParent != cur.CgroupParent, func() { next.CgroupParent = cur.CgroupParent })
 	keep("log_format", next.LogFormat != cur.LogFormat, func() { next.LogFormat = cur.LogFormat })

@@ -2,6 +2,7 @@ package desired
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -58,7 +59,19 @@ type Config struct {
 	// ServerJobUser is the user (and group, by its primary group) a server
 	// job's agent runs as when the job names none; empty is root.
 	ServerJobUser string `yaml:"server_job_user"`
-	Path          string `yaml:"-"` // the file it was loaded from (absolute)
+	// ServerCA is a PEM file the https servers' certificates must chain to
+	// (SPEC §10; relative to the config file); empty is the system roots.
+	ServerCA string `yaml:"server_ca"`
+	// ServerCAPin, "sha256:<hex>", is the SHA-256 of the server
+	// certificate's SubjectPublicKeyInfo, checked on top of the chain.
+	ServerCAPin string `yaml:"server_ca_pin"`
+	// RequireTLS refuses http:// servers, configured or from a config job.
+	RequireTLS bool   `yaml:"require_tls"`
+	Path       string `yaml:"-"` // the file it was loaded from (absolute)
+	// CAPool is ServerCA loaded, Pin is ServerCAPin decoded (set by
+	// LoadConfig); nil when unset.
+	CAPool *x509.CertPool `yaml:"-"`
+	Pin    []byte         `yaml:"-"`
 	// Keys are TrustedKeys parsed, in order (set by LoadConfig).
 	Keys []minisign.PublicKey `yaml:"-"`
 }
@@ -157,7 +170,7 @@ func decodeConfig(data []byte, c *Config) (keyLines, Errors) {
 // resolvePaths makes relative directories relative to the config file.
 func (c *Config) resolvePaths() {
 	base := filepath.Dir(c.Path)
-	for _, p := range []*string{&c.StateDir, &c.DesiredDir, &c.ControlSocket} {
+	for _, p := range []*string{&c.StateDir, &c.DesiredDir, &c.ControlSocket, &c.ServerCA} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

@@ -20,6 +20,21 @@ func (c *Config) parseFields() []fieldError {
 			c.Servers[i] = u
 		}
 	}
+	c.CAPool, c.Pin = nil, nil
+	if c.ServerCA != "" {
+		pool, err := loadCAPool(c.ServerCA)
+		if err != nil {
+			fes = append(fes, fieldError{"server_ca", err.Error()})
+		}
+		c.CAPool = pool
+	}
+	if c.ServerCAPin != "" {
+		pin, err := syntax.ParsePin(c.ServerCAPin)
+		if err != nil {
+			fes = append(fes, fieldError{"server_ca_pin", err.Error()})
+		}
+		c.Pin = pin
+	}
 	c.Keys = nil
 	for i, k := range c.TrustedKeys {
 		key, err := parseTrustedKey(k, filepath.Dir(c.Path))
@@ -46,7 +61,10 @@ func (c Config) fieldErrors() []fieldError {
 		add("step", fmt.Errorf("must be above 0"))
 	}
 	for i, s := range c.Servers {
-		_, err := syntax.ParseServer(s)
+		u, err := syntax.ParseServer(s)
+		if err == nil && c.RequireTLS && !strings.HasPrefix(u, "https://") {
+			err = fmt.Errorf("%q is plain http but require_tls is true: use https://", s)
+		}
 		add("servers."+strconv.Itoa(i), err)
 	}
 	if c.Restart.MaxFailures < 0 {

@@ -62,7 +62,9 @@ trap 'echo "bench: interrupted in step $STEP" >&2; exit 130' INT
 trap 'echo "bench: terminated in step $STEP" >&2; exit 143' TERM
 
 # server_agents prints the server's view of our host's agents (JSON).
-server_agents() { "$SERVER_BIN" agents --server "$SERVER_URL" --json "$HOST" 2>/dev/null; }
+# The data directory ($WORK, where the database is) holds the admin token
+# and the CA the CLI needs.
+server_agents() { "$SERVER_BIN" agents --server "$SERVER_URL" --data-dir "$WORK" --json "$HOST" 2>/dev/null; }
 
 # server_has_running N: the server's last report of our host shows at
 # least N agents running.
@@ -94,13 +96,14 @@ setup() {
 	done
 	local addr
 	read -r addr <"$WORK/addr"
-	SERVER_URL=http://$addr
+	SERVER_URL=https://$addr # HTTPS with the CA serve made in $WORK, as a real fleet runs
 
 	cat >"$CFG" <<-EOF
 		state_dir: state
 		desired_dir: agents.d
 		cgroup_parent: $CGROUP_PARENT
 		servers: ["$SERVER_URL"]
+		server_ca: ca.pem
 		step: ${STEP_SECONDS}s
 		hostname: $HOST
 		restart: {delay: 1s, window: 1m, max_failures: 3}

@@ -10,12 +10,14 @@ tar -C examples/demo-package -czf .run/demo-1.0.tar.gz agent.yaml run.sh
 echo "SHA256:$(sha256sum .run/demo-1.0.tar.gz | cut -d' ' -f1)" > .run/demo-1.0.tar.gz.sha256
 
 # The server's data directory is .run: its first start writes the admin
-# token the CLI needs to .run/admin.token (0600).
+# token the CLI needs to .run/admin.token (0600), and the CA (.run/ca.pem,
+# key .run/ca.key 0600) with the server certificate it serves HTTPS with;
+# examples/bootagent.yaml trusts that CA (server_ca).
 bin/bootserver serve --listen 127.0.0.1:8600 --db .run/bootserver.db --data-dir .run 2>> .run/bootserver.log &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
-  if bin/bootserver hosts --server http://127.0.0.1:8600 --data-dir .run >/dev/null 2>&1; then break; fi
+  if bin/bootserver hosts --server https://127.0.0.1:8600 --data-dir .run >/dev/null 2>&1; then break; fi
   if ! kill -0 $server 2>/dev/null; then
     echo "bootserver did not start; see .run/bootserver.log" >&2
     exit 1
@@ -24,10 +26,10 @@ for _ in $(seq 100); do
 done
 
 cat <<MSG
-bootserver listening on http://127.0.0.1:8600 (log: .run/bootserver.log)
+bootserver listening on https://127.0.0.1:8600 (log: .run/bootserver.log, CA: .run/ca.pem)
 bootagent starting with examples/bootagent.yaml (Ctrl-C stops both)
 From another terminal:
-  export BOOTSERVER_DATA_DIR=$PWD/.run    # where the CLI finds admin.token
+  export BOOTSERVER_DATA_DIR=$PWD/.run    # where the CLI finds admin.token and ca.pem
   bin/bootagent status --config examples/bootagent.yaml
   bin/bootserver hosts
   bin/bootserver job add --host $(hostname) --action install --name demo \\

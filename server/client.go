@@ -3,12 +3,15 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +35,34 @@ func NewClient(baseURL, token string) (*Client, error) {
 		return nil, fmt.Errorf("server URL %q is not http(s)://host:port", baseURL)
 	}
 	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// TrustCA makes the client accept only a server certificate that chains to
+// the PEM certificates in caFile (SPEC §10: --ca, $BOOTSERVER_CA, the data
+// directory's ca.pem), over TLS 1.2 or later.
+func (c *Client) TrustCA(caFile string) error {
+	pool, err := LoadCAPool(caFile)
+	if err != nil {
+		return err
+	}
+	c.hc.Transport = &http.Transport{
+		Proxy:           http.ProxyFromEnvironment,
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+	}
+	return nil
+}
+
+// LoadCAPool reads a PEM file of CA certificates.
+func LoadCAPool(caFile string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read CA %s: %w", caFile, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("CA %s holds no PEM certificate", caFile)
+	}
+	return pool, nil
 }
 
 // APIError is an error answer from the server.

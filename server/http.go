@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +23,12 @@ type Server struct {
 	store   *Store
 	log     *slog.Logger
 	handler http.Handler
+	tls     *tls.Config // nil: plain HTTP (--insecure-http)
 }
+
+// SetTLS makes Serve speak HTTPS with cfg (see TLSConfig); call it before
+// Serve.
+func (s *Server) SetTLS(cfg *tls.Config) { s.tls = cfg }
 
 // New returns a server over store; log defaults to slog.Default().
 func New(store *Store, log *slog.Logger) *Server {
@@ -76,9 +82,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	scheme := "http"
+	if s.tls != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, s.tls)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("bootserver listening", "addr", ln.Addr().String(), "db", s.store.Path())
+	s.log.Info("bootserver listening", "addr", ln.Addr().String(), "scheme", scheme, "db", s.store.Path())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -68,14 +71,17 @@ func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 	})
 }
 
-// cmdBootserverd: bootserverd start|stop|kill — runs `bootserver serve` on
-// 127.0.0.1 with its database in $WORK/bootserver.db and log in
-// $WORK/bootserver.log; a restart keeps the port. Sets $BOOTSERVER_URL and
-// $BOOTSERVER_DATA_DIR ($WORK, where serve writes admin.token), which the
-// bootserver admin commands use.
+// cmdBootserverd: bootserverd start [SERVE FLAGS]|stop|kill — runs
+// `bootserver serve` on 127.0.0.1 with its database in $WORK/bootserver.db
+// and log in $WORK/bootserver.log; a restart keeps the port. It serves
+// HTTPS with the CA it makes in $WORK (SPEC §10) unless the flags say
+// --insecure-http. Sets $BOOTSERVER_URL (https://127.0.0.1:PORT),
+// $BOOTSERVER_DATA_DIR ($WORK, where serve writes admin.token and ca.pem)
+// and $BOOTSERVER_CA ($WORK/ca.pem), which the bootserver admin commands
+// use and agent configs name as server_ca.
 func cmdBootserverd(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: bootserverd start|stop|kill")
+	if neg || len(args) < 1 || (args[0] != "start" && len(args) != 1) {
+		ts.Fatalf("usage: bootserverd start [serve flags]|stop|kill")
 	}
 	if args[0] != "start" {
 		signalBg(ts, "bootserver", args[0])
@@ -89,20 +95,53 @@ func cmdBootserverd(ts *testscript.TestScript, neg bool, args []string) {
 		listen = strings.TrimSpace(string(b))
 	}
 	os.Remove(addrFile)
-	startBg(ts, "bootserver", "bootserver.log", []string{"bootserver", "serve", "--listen", listen,
-		"--db", filepath.Join(work, "bootserver.db"), "--addr-file", addrFile}, func() bool {
+	scheme := "https"
+	if slices.Contains(args[1:], "--insecure-http") {
+		scheme = "http"
+	}
+	caFile := filepath.Join(work, "ca.pem")
+	argv := append([]string{"bootserver", "serve", "--listen", listen,
+		"--db", filepath.Join(work, "bootserver.db"), "--addr-file", addrFile}, args[1:]...)
+	startBg(ts, "bootserver", "bootserver.log", argv, func() bool {
 		b, err := os.ReadFile(addrFile)
 		if err != nil || len(bytes.TrimSpace(b)) == 0 {
 			return false
 		}
-		resp, err := http.Get("http://" + strings.TrimSpace(string(b)) + "/healthz")
+		hc, err := probeClient(scheme, caFile)
+		if err != nil {
+			return false // ca.pem comes before the address file; not yet here means not ready
+		}
+		base := scheme + "://" + strings.TrimSpace(string(b))
+		resp, err := hc.Get(base + "/healthz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
-		ts.Setenv("BOOTSERVER_URL", "http://"+strings.TrimSpace(string(b)))
+		ts.Setenv("BOOTSERVER_URL", base)
+		if scheme == "https" {
+			ts.Setenv("BOOTSERVER_CA", caFile)
+		}
 		return resp.StatusCode == http.StatusOK
 	})
+}
+
+// probeClient is the readiness probe's client: over https it trusts only
+// the CA bootserver made, as the scenario's agents and CLI do.
+func probeClient(scheme, caFile string) (*http.Client, error) {
+	if scheme == "http" {
+		return &http.Client{Timeout: 5 * time.Second}, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no certificate", caFile)
+	}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+	}}, nil
 }
 
 // startBg starts argv (argv[0] found in the script's PATH) in the

@@ -38,6 +38,7 @@ func run(args []string) int {
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "requests in flight")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the measured phase (at most 10m)")
 	fs.IntVar(&cfg.MaxReports, "reports", 0, "stop after this many status reports (0: run for --duration)")
+	fs.StringVar(&cfg.CAFile, "ca", "", "PEM CA an https --server's certificate must chain to (bootserver's ca.pem)")
 	fs.BoolVar(&cfg.KeepAlive, "keepalive", false, "reuse connections (real agents open one per request)")
 	fs.IntVar(&cfg.EventEvery, "event-every", 0, "attach an event to every Nth report of a host (0: none)")
 	embedded := fs.Bool("embedded", false, "start an in-process bootserver on a temporary database")

@@ -86,11 +86,14 @@ func (t tools) status() (map[string]*agentView, error) {
 
 // startBootserver runs `bootserver serve` on a free loopback port with its
 // database (and so its data directory, with admin.token) in dir and waits
-// until /healthz answers.
+// until /healthz answers. It serves plain HTTP (--insecure-http): the
+// daemon reaches it through the soak's result proxy, which must read every
+// result the daemon sends to count them exactly once; TLS is what the
+// e2e__tls_* scenarios test, the soak tests delivery.
 func startBootserver(bin, dir string) (*bgProc, string, error) {
 	addrFile := filepath.Join(dir, "bootserver.addr")
 	p, err := startProc("bootserver", filepath.Join(dir, "bootserver.log"), filepath.Join(bin, "bootserver"), "serve",
-		"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "bootserver.db"), "--addr-file", addrFile)
+		"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "bootserver.db"), "--addr-file", addrFile, "--insecure-http")
 	if err != nil {
 		return nil, "", err
 	}

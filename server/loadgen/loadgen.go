@@ -7,6 +7,8 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -42,12 +45,34 @@ type Config struct {
 	KeepAlive   bool          // reuse connections (real agents use one connection per request)
 	EventEvery  int           // attach one event to every Nth report (0: never)
 	Timeout     time.Duration // per request
+	// CAFile, for an https Server, is the PEM CA its certificate must chain
+	// to (bootserver's ca.pem). Connections resume TLS sessions, as agents
+	// do, so a short connection per report costs one abbreviated handshake.
+	CAFile string
 }
 
 // DefaultConfig is the scenario: 10,000 hosts with 5 agents each.
 func DefaultConfig() Config {
 	return Config{Server: "http://127.0.0.1:8600", Hosts: 10_000, Agents: 5, Concurrency: 32,
 		Duration: 20 * time.Second, Timeout: 10 * time.Second}
+}
+
+// tlsConfig is the client's TLS side: CAFile's roots (nil: the system's),
+// TLS 1.2 at least, and a session cache shared by every simulated host.
+func (c Config) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ClientSessionCache: tls.NewLRUClientSessionCache(c.Concurrency * 2)}
+	if c.CAFile == "" {
+		return cfg, nil
+	}
+	b, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("read CA %s: %w", c.CAFile, err)
+	}
+	cfg.RootCAs = x509.NewCertPool()
+	if !cfg.RootCAs.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("CA %s holds no PEM certificate", c.CAFile)
+	}
+	return cfg, nil
 }
 
 // Result is what a run measured. Latencies are of status reports only.
@@ -63,12 +88,22 @@ type Result struct {
 	P99, Max    time.Duration
 	JobsSeen    int // jobs received in answers
 	ResultsSent int // results posted for them
+	// TLSAnswers counts answers over TLS, TLSResumed those whose connection
+	// resumed a session (an abbreviated handshake).
+	TLSAnswers, TLSResumed int64
 }
 
 func (r Result) String() string {
 	return fmt.Sprintf("hosts=%d reports=%d errors=%d elapsed=%s reports/s=%.0f p50=%s p90=%s p99=%s max=%s jobs=%d register_all=%s",
 		r.Hosts, r.Reports, r.Errors, r.Elapsed.Round(time.Millisecond), r.PerSecond, ms(r.P50), ms(r.P90),
-		ms(r.P99), ms(r.Max), r.JobsSeen, r.Registered.Round(time.Millisecond))
+		ms(r.P99), ms(r.Max), r.JobsSeen, r.Registered.Round(time.Millisecond)) + r.tlsString()
+}
+
+func (r Result) tlsString() string {
+	if r.TLSAnswers == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" tls_resumed=%.0f%%", 100*float64(r.TLSResumed)/float64(r.TLSAnswers))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
@@ -98,8 +133,8 @@ func (c *Config) check() error {
 // generator must never be pointed at someone else's server.
 func checkLoopback(server string) error {
 	u, err := url.Parse(server)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return fmt.Errorf("server %q is not http://host:port", server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("server %q is not http(s)://host:port", server)
 	}
 	ips, err := net.LookupIP(u.Hostname())
 	if err != nil {
@@ -126,9 +161,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.check(); err != nil {
 		return Result{}, fmt.Errorf("loadgen: %w", err)
 	}
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return Result{}, fmt.Errorf("loadgen: %w", err)
+	}
 	g := &gen{cfg: cfg, hc: &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{
 		DisableKeepAlives:   !cfg.KeepAlive,
 		MaxIdleConnsPerHost: cfg.Concurrency,
+		TLSClientConfig:     tlsCfg,
 	}}}
 	defer g.hc.CloseIdleConnections()
 	hosts := g.makeHosts()
@@ -139,12 +179,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	res.Registered = time.Since(start)
 	g.measure(ctx, hosts, &res)
+	res.TLSAnswers, res.TLSResumed = g.tlsAnswers.Load(), g.resumed.Load()
 	return res, nil
 }
 
 type gen struct {
-	cfg Config
-	hc  *http.Client
+	cfg                 Config
+	hc                  *http.Client
+	tlsAnswers, resumed atomic.Int64
 }
 
 var fleetNS = uuid.MustParse("6f1f6a3e-3f7b-4c55-9d1e-6f0c1b2a9e10")
@@ -313,6 +355,12 @@ func (g *gen) post(ctx context.Context, path string, in, out any) error {
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.TLS != nil {
+		g.tlsAnswers.Add(1)
+		if resp.TLS.DidResume {
+			g.resumed.Add(1)
+		}
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, api.MaxBody))
 	if err != nil {
 		return err

@@ -69,7 +69,7 @@ func TestRunIsBounded(t *testing.T) {
 		want string
 	}{
 		{"remote server", func(c *Config) { c.Server = "http://192.0.2.10:8600" }, "not a loopback address"},
-		{"not http", func(c *Config) { c.Server = "ftp://127.0.0.1" }, "not http://"},
+		{"not http", func(c *Config) { c.Server = "ftp://127.0.0.1" }, "not http(s)://"},
 		{"too long", func(c *Config) { c.Duration = time.Hour }, "duration"},
 		{"too many hosts", func(c *Config) { c.Hosts = MaxHosts + 1 }, "hosts"},
 		{"no concurrency", func(c *Config) { c.Concurrency = 0 }, "concurrency"},
@@ -81,5 +81,36 @@ func TestRunIsBounded(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestRunOverHTTPS: the generator reports to a TLS server whose
+// certificate chains to CAFile, as bench-server.sh's HTTPS run does.
+func TestRunOverHTTPS(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	st, err := server.Open(filepath.Join(dir, "db"), server.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cert, err := server.EnsureSelfSignedTLS(dir, []string{"127.0.0.1"}, time.Now(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(server.New(st, log).Handler())
+	hs.TLS = server.TLSConfig(cert)
+	hs.Config.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn) // the refused run's handshake errors
+	hs.StartTLS()
+	defer hs.Close()
+	cfg := Config{Server: hs.URL, Hosts: 10, Agents: 2, Concurrency: 2, Duration: time.Minute, MaxReports: 50,
+		Timeout: 10 * time.Second, CAFile: filepath.Join(dir, server.CAFile)}
+	res, err := Run(t.Context(), cfg)
+	if err != nil || res.Reports != 50 || res.Errors != 0 {
+		t.Fatalf("over https: %s, %v (first error %q)", res, err, res.FirstError)
+	}
+	cfg.CAFile = ""
+	if res, err := Run(t.Context(), cfg); err == nil && res.Errors == 0 {
+		t.Fatalf("a server not chaining to the system roots was accepted: %s", res)
 	}
 }

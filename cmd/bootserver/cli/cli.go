@@ -23,12 +23,13 @@ const (
 
 // DefaultServer is where admin commands look without --server or
 // $BOOTSERVER_URL.
-const DefaultServer = "http://127.0.0.1:8600"
+const DefaultServer = "https://127.0.0.1:8600"
 
 const usage = `usage: bootserver COMMAND [flags] [args]
 
 commands:
   serve [--listen 127.0.0.1:8600] [--db bootserver.db] [--data-dir DIR] [--addr-file FILE]
+        [--san NAME]... [--tls-cert F --tls-key F | --insecure-http]
         [--log-format text|json] [--log-level info]        run the server
   hosts [--json]                        list hosts
   agents [--json] HOST                  a host's agents as last reported
@@ -48,7 +49,9 @@ HOST is an agentsn or a hostname. Admin commands find the server with
 --server URL, else $BOOTSERVER_URL, else ` + DefaultServer + `, and
 send the admin token from --token-file F, else $BOOTSERVER_TOKEN, else
 admin.token in the data directory (--data-dir, else $BOOTSERVER_DATA_DIR,
-else ` + DefaultDataDir + `), which serve writes on first start.
+else ` + DefaultDataDir + `), which serve writes on first start. An https
+server must chain to the CA in --ca F, else $BOOTSERVER_CA, else ca.pem
+in that data directory (serve makes it on first start).
 Flags come before arguments.
 `
 

@@ -253,21 +253,9 @@ func TestServerUnreachable(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
-	db, addrFile := filepath.Join(dir, "srv.db"), filepath.Join(dir, "addr")
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		c := &CLI{Stdout: io.Discard, Stderr: &syncWriter{w: &stderr}, Getenv: func(string) string { return "" }}
-		done <- c.Run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--addr-file", addrFile})
-	}()
-	var addr []byte
-	waitFor(t, "the address file", func() bool {
-		addr, _ = os.ReadFile(addrFile)
-		return len(addr) > 0
-	})
-	url := "http://" + strings.TrimSpace(string(addr))
+	db := filepath.Join(dir, "srv.db")
+	srv := startServe(t, "--db", db)
+	url := "https://" + srv.addr // HTTPS by default (SPEC §10)
 	// First start wrote the admin token next to the database, 0600.
 	if fi, err := os.Stat(filepath.Join(dir, "admin.token")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("admin.token after serve: %v, %v", fi, err)
@@ -276,23 +264,72 @@ func TestServe(t *testing.T) {
 		!strings.Contains(errs, "unknown host") {
 		t.Fatalf("job add against serve: %d %s", code, errs)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d", code)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	logs := srv.stop(t)
 	for _, want := range []string{"bootserver listening", "bootserver stopped"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("serve log lacks %q:\n%s", want, stderr.String())
+		if !strings.Contains(logs, want) {
+			t.Errorf("serve log lacks %q:\n%s", want, logs)
 		}
 	}
 	if code, _, errs := run(t, nil, "serve", "--db", db, "--listen", "127.0.0.1:0", "extra"); code != 2 {
 		t.Fatalf("serve with an argument: %d %s", code, errs)
 	}
+}
+
+// serving is one `bootserver serve` run in-process.
+type serving struct {
+	addr   string
+	cancel context.CancelFunc
+	done   chan int
+	stderr *syncWriter
+	buf    *bytes.Buffer
+}
+
+// startServe runs serve with args on 127.0.0.1:0 and waits for its address.
+func startServe(t *testing.T, args ...string) *serving {
+	t.Helper()
+	addrFile := filepath.Join(t.TempDir(), "addr")
+	ctx, cancel := context.WithCancel(t.Context())
+	s := &serving{cancel: cancel, done: make(chan int, 1), buf: &bytes.Buffer{}}
+	s.stderr = &syncWriter{w: s.buf}
+	go func() {
+		c := &CLI{Stdout: io.Discard, Stderr: s.stderr, Getenv: func(string) string { return "" }}
+		s.done <- c.Run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...))
+	}()
+	t.Cleanup(func() { cancel(); <-s.done })
+	waitFor(t, "the address file", func() bool {
+		b, _ := os.ReadFile(addrFile)
+		s.addr = strings.TrimSpace(string(b))
+		select {
+		case code := <-s.done:
+			s.done <- code
+			t.Fatalf("serve exited %d before listening: %s", code, s.logs())
+		default:
+		}
+		return s.addr != ""
+	})
+	return s
+}
+
+func (s *serving) logs() string {
+	s.stderr.mu.Lock()
+	defer s.stderr.mu.Unlock()
+	return s.buf.String()
+}
+
+// stop ends serve, checks it exited 0 and returns its log.
+func (s *serving) stop(t *testing.T) string {
+	t.Helper()
+	s.cancel()
+	select {
+	case code := <-s.done:
+		s.done <- code // for the cleanup
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, s.logs())
+		}
+	case <-time.After(testdeadline.Scale(20 * time.Second)):
+		t.Fatal("serve did not stop")
+	}
+	return s.logs()
 }
 
 // freePort is a port nothing listens on (any more).

@@ -39,6 +39,7 @@ type adminFlags struct {
 	json      *bool
 	tokenFile *string
 	dataDir   *string
+	ca        *string
 }
 
 func (c *CLI) addAdminFlags(fs *flag.FlagSet) adminFlags {
@@ -46,7 +47,8 @@ func (c *CLI) addAdminFlags(fs *flag.FlagSet) adminFlags {
 		server:    fs.String("server", "", "server URL (default $BOOTSERVER_URL, else "+DefaultServer+")"),
 		json:      fs.Bool("json", false, "print JSON instead of a table"),
 		tokenFile: fs.String("token-file", "", "file holding the admin token (default $BOOTSERVER_TOKEN, else admin.token in the data directory)"),
-		dataDir:   fs.String("data-dir", "", "the server's data directory, where admin.token is (default $BOOTSERVER_DATA_DIR, else "+DefaultDataDir+")"),
+		dataDir:   fs.String("data-dir", "", "the server's data directory, where admin.token and ca.pem are (default $BOOTSERVER_DATA_DIR, else "+DefaultDataDir+")"),
+		ca:        fs.String("ca", "", "PEM CA an https server's certificate must chain to (default $BOOTSERVER_CA, else ca.pem in the data directory)"),
 	}
 }
 
@@ -67,7 +69,17 @@ func (c *CLI) client(f adminFlags) (*server.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return server.NewClient(u, tok)
+	cl, err := server.NewClient(u, tok)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(strings.ToLower(u), "https://") {
+		caFile := caSource(*f.ca, c.Getenv("BOOTSERVER_CA"), *f.dataDir, c.Getenv("BOOTSERVER_DATA_DIR"))
+		if err := cl.TrustCA(caFile); err != nil {
+			return nil, fmt.Errorf("%w: %w (pass --ca F, set $BOOTSERVER_CA, or point --data-dir at the server's data directory)", errCA, err)
+		}
+	}
+	return cl, nil
 }
 
 // envFlag collects repeated --env K=V.

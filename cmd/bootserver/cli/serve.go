@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,7 +16,12 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	fs := newFlags("serve")
 	listen := fs.String("listen", "127.0.0.1:8600", "address to listen on")
 	db := fs.String("db", "bootserver.db", "SQLite database file (created if missing)")
-	dataDir := fs.String("data-dir", "", "directory of admin.token (default the directory of --db)")
+	dataDir := fs.String("data-dir", "", "directory of admin.token, ca.pem and the server certificate (default the directory of --db)")
+	var sans listFlag
+	fs.Var(&sans, "san", "another name or IP address for the self-made server certificate (repeatable)")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve instead of the self-made one; needs --tls-key")
+	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	insecure := fs.Bool("insecure-http", false, "serve plain HTTP (the design note's protocol; labs only)")
 	addrFile := fs.String("addr-file", "", "write the address actually listened on to this file (for --listen with port 0)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -28,6 +34,9 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	}
 	retention, every, err := retain.retention()
 	if err != nil {
+		return c.usageError("serve: %v", err)
+	}
+	if err := checkTLSFlags(*tlsCert, *tlsKey, *insecure, len(sans) > 0); err != nil {
 		return c.usageError("serve: %v", err)
 	}
 	log, err := c.logger(*logFormat, *logLevel)
@@ -45,11 +54,16 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 		store.Close()
 		return c.fail(err)
 	}
+	tlsCfg, err := serverTLS(log, *dataDir, *tlsCert, *tlsKey, *insecure, sans)
+	if err != nil {
+		store.Close()
+		return c.fail(err)
+	}
 	// Pruning stops before the store closes: its writes would fail.
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan struct{})
 	go func() { defer close(pruned); store.RunRetention(pruneCtx, retention, every) }()
-	code := c.serve(ctx, log, store, *listen, *addrFile)
+	code := c.serve(ctx, log, store, tlsCfg, *listen, *addrFile)
 	stopPruning()
 	<-pruned
 	if err := store.Close(); err != nil {
@@ -60,7 +74,7 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	return code
 }
 
-func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, listen, addrFile string) int {
+func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, tlsCfg *tls.Config, listen, addrFile string) int {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return c.fail(fmt.Errorf("listen on %s: %w", listen, err))
@@ -71,7 +85,9 @@ func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, 
 			return c.fail(fmt.Errorf("write --addr-file: %w", err))
 		}
 	}
-	if err := server.New(store, log).Serve(ctx, ln); err != nil {
+	srv := server.New(store, log)
+	srv.SetTLS(tlsCfg)
+	if err := srv.Serve(ctx, ln); err != nil {
 		return c.fail(err)
 	}
 	return exitOK

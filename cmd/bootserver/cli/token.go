@@ -33,13 +33,33 @@ func tokenSource(tokenFile, envToken, dataDir, envDataDir string) (file, token s
 	return filepath.Join(DefaultDataDir, server.AdminTokenFile), "", false
 }
 
+// caSource says which CA file an admin command trusts (SPEC §10): --ca,
+// else $BOOTSERVER_CA, else ca.pem in the data directory found as
+// tokenSource finds it.
+func caSource(caFlag, envCA, dataDir, envDataDir string) string {
+	switch {
+	case caFlag != "":
+		return caFlag
+	case envCA != "":
+		return envCA
+	case dataDir != "":
+		return filepath.Join(dataDir, server.CAFile)
+	case envDataDir != "":
+		return filepath.Join(envDataDir, server.CAFile)
+	}
+	return filepath.Join(DefaultDataDir, server.CAFile)
+}
+
+// errCA marks a CA file that cannot be read: a failure, like errToken.
+var errCA = errors.New("no CA to trust the server with")
+
 // errToken marks a token that cannot be read: a failure (exit 1), unlike a
 // bad --server URL (a usage error, exit 2).
 var errToken = errors.New("no admin token")
 
 // clientError reports an error of client.
 func (c *CLI) clientError(err error) int {
-	if errors.Is(err, errToken) {
+	if errors.Is(err, errToken) || errors.Is(err, errCA) {
 		return c.fail(err)
 	}
 	return c.usageError("%v", err)
