@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // Client is the admin API's client, used by the bootserver CLI.
 type Client struct {
 	base  string
+	shown string // base for errors: a password in the URL redacted
 	token string // sent as Authorization: Bearer; never in an error
 	hc    *http.Client
 }
@@ -32,9 +34,10 @@ type Client struct {
 func NewClient(baseURL, token string) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("server URL %q is not http(s)://host:port", baseURL)
+		return nil, fmt.Errorf("server URL %q is not http(s)://host:port", syntax.RedactURL(baseURL))
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: &http.Client{Timeout: 30 * time.Second}}, nil
+	base := strings.TrimRight(baseURL, "/")
+	return &Client{base: base, shown: syntax.RedactURL(base), token: token, hc: &http.Client{Timeout: 30 * time.Second}}, nil
 }
 
 // TrustCA makes the client accept only a server certificate that chains to
@@ -176,7 +179,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("%s %s%s: %w", method, c.base, path, err)
+		return fmt.Errorf("%s %s%s: %w", method, c.shown, path, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -190,22 +193,22 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return fmt.Errorf("cannot reach bootserver at %s (is `bootserver serve` running? set --server or $BOOTSERVER_URL): %w", c.base, err)
+		return fmt.Errorf("cannot reach bootserver at %s (is `bootserver serve` running? set --server or $BOOTSERVER_URL): %w", c.shown, err) // net/http shows a URL password as ***
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("%s %s%s: reading answer: %w", method, c.base, path, err)
+		return fmt.Errorf("%s %s%s: reading answer: %w", method, c.shown, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var e api.AdminError
 		if json.Unmarshal(b, &e) == nil && e.Error != "" {
 			return &APIError{Code: resp.StatusCode, Message: e.Error}
 		}
-		return &APIError{Code: resp.StatusCode, Message: fmt.Sprintf("%s %s%s: %s", method, c.base, path, resp.Status)}
+		return &APIError{Code: resp.StatusCode, Message: fmt.Sprintf("%s %s%s: %s", method, c.shown, path, resp.Status)}
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s%s: bad answer: %w", method, c.base, path, err)
+		return fmt.Errorf("%s %s%s: bad answer: %w", method, c.shown, path, err)
 	}
 	return nil
 }
