@@ -62,6 +62,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := privateDB(abs); err != nil {
+		return nil, err
+	}
 	s := &Store{path: abs, log: opts.Logger, now: opts.Now, maxBatch: opts.MaxBatch}
 	if s.log == nil {
 		s.log = slog.Default()
