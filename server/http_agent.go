@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/bootagent/bootagent/api"
@@ -15,17 +16,58 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeAgentError(w, r, err)
 		return
 	}
-	reg, err := s.store.Register(r.Context(), req.Hostname, req.AgentSN, remoteHost(r))
+	er := EnrollRequest{Hostname: req.Hostname, AgentSN: req.AgentSN, Addr: remoteHost(r),
+		Token: req.EnrollToken, Open: s.open}
+	if r.Header.Get("Authorization") != "" {
+		hc, err := s.hostOf(r)
+		switch {
+		case err == nil:
+			er.Cred = &hc
+		case req.EnrollToken == "":
+			s.writeAgentError(w, r, err)
+			return
+		}
+		// A stale credential beside a token: the token enrols the host anew.
+	}
+	reg, err := s.store.Enroll(r.Context(), er)
 	if err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, api.RegisterResponse{Status: 0, AgentSN: reg.AgentSN, Tags: reg.Tags})
+	writeJSON(w, http.StatusOK, api.RegisterResponse{Status: 0, AgentSN: reg.AgentSN, Tags: reg.Tags,
+		Credential: reg.Credential, CredentialExpires: reg.CredentialExpires})
+}
+
+// hostOf is the host whose credential the request carries (SPEC §10):
+// none, an unknown or an expired one is ErrUnauthorized (401).
+func (s *Server) hostOf(r *http.Request) (HostCred, error) {
+	tok, err := bearer(r.Header.Get("Authorization"))
+	if err != nil {
+		return HostCred{}, fmt.Errorf("%w: no host credential (register first)", ErrUnauthorized)
+	}
+	return s.store.AuthenticateHost(r.Context(), tok)
+}
+
+// sameHost refuses a request whose credential is hc's but which names
+// another agentsn (403): a host may speak only for itself.
+func sameHost(hc HostCred, named string) error {
+	if named != "" && named != hc.AgentSN {
+		return fmt.Errorf("%w: the credential is %s's, the request names agentsn %q", ErrForbidden, hc.AgentSN, named)
+	}
+	return nil
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	var doc api.StatusDoc
 	raw, err := decodeAgent(w, r, &doc, '{')
+	if err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
+	hc, err := s.hostOf(r)
+	if err == nil {
+		err = sameHost(hc, doc.AgentSN)
+	}
 	if err != nil {
 		s.writeAgentError(w, r, err)
 		return
@@ -38,7 +80,16 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	if jobs == nil {
 		jobs = []api.Job{}
 	}
-	writeJSON(w, http.StatusOK, api.StatusResponse{Errcode: 0, Jobs: jobs})
+	answer := api.StatusResponse{Errcode: 0, Jobs: jobs}
+	if needsRenewal(hc.Issued, hc.Expires, s.store.unix()) {
+		// A failed renewal costs nothing now: the next report asks again.
+		if cred, exp, err := s.store.RenewCredential(r.Context(), hc); err != nil {
+			s.log.Warn("host credential not renewed", "agentsn", hc.AgentSN, "err", err)
+		} else {
+			answer.Credential, answer.CredentialExpires = cred, exp
+		}
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) handleResults(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +98,15 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request) {
 		s.writeAgentError(w, r, err)
 		return
 	}
-	if err := s.store.AddResults(r.Context(), results, remoteHost(r)); err != nil {
+	hc, err := s.hostOf(r)
+	if err == nil {
+		err = sameHost(hc, r.Header.Get(HeaderAgentSN))
+	}
+	if err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
+	if err := s.store.AddHostResults(r.Context(), hc.AgentSN, results, remoteHost(r)); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}
@@ -69,7 +128,15 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if agentsn == "" {
 		agentsn = r.Header.Get(HeaderAgentSN)
 	}
-	if _, err := s.store.AddEvents(r.Context(), agentsn, events); err != nil {
+	hc, err := s.hostOf(r)
+	if err == nil {
+		err = sameHost(hc, agentsn)
+	}
+	if err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
+	if _, err := s.store.AddEvents(r.Context(), hc.AgentSN, events); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}
