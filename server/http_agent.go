@@ -64,6 +64,11 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeAgentError(w, r, err)
 		return
 	}
+	// A malformed document is a 400 whoever sends it.
+	if err := validateReport(&doc); err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
 	hc, err := s.hostOf(r)
 	if err == nil {
 		err = sameHost(hc, doc.AgentSN)
@@ -127,6 +132,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	agentsn := r.URL.Query().Get("agentsn")
 	if agentsn == "" {
 		agentsn = r.Header.Get(HeaderAgentSN)
+	}
+	if agentsn != "" {
+		if err := validateAgentSN(agentsn); err != nil {
+			s.writeAgentError(w, r, err)
+			return
+		}
 	}
 	hc, err := s.hostOf(r)
 	if err == nil {
