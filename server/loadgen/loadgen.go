@@ -150,7 +150,7 @@ func checkLoopback(server string) error {
 
 // host is one simulated bootagent.
 type host struct {
-	cred string // its credential (SPEC §10), from the register answer
+	cred    string // its credential (SPEC §10), from the register answer
 	doc     api.StatusDoc
 	started time.Time
 	reports int
