@@ -28,7 +28,8 @@ type Enrollment struct {
 // host already enrolled, whose body must name its own agentsn), else with
 // an enrollment token (one use consumed, its tags applied), else, under
 // --open-enrollment only, with nothing, unless the host already holds a
-// credential (then it must send it). A revoked host is refused either
+// credential (then it must send it; a clone under another hostname gets a
+// new agentsn as with Register). A revoked host is refused either
 // way. It all happens in one write, so a token's last use goes to one host.
 func (s *Store) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, error) {
 	if err := validateHostname(req.Hostname); err != nil {
@@ -74,19 +75,24 @@ func (s *Store) enroll(t *txn, req EnrollRequest) (Enrollment, error) {
 	case !req.Open:
 		return Enrollment{}, fmt.Errorf("%w: an enrollment token is required (agent config enroll_token_file; "+
 			"mint one with bootserver token create)", ErrForbidden)
-	case req.AgentSN != "":
-		live, err := s.hasLiveCredential(t, req.AgentSN)
+	}
+	reg, err := s.register(t, req.Hostname, req.AgentSN, req.Addr)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if req.Cred == nil && req.Token == "" && reg.AgentSN == req.AgentSN && !reg.New {
+		// Open enrollment, but the host already has a credential: without
+		// it this register would take the host over (a clone gets a new
+		// agentsn above, and is not refused). The op's savepoint undoes
+		// the register.
+		live, err := s.hasLiveCredential(t, reg.AgentSN)
 		if err != nil {
 			return Enrollment{}, err
 		}
 		if live {
 			return Enrollment{}, fmt.Errorf("%w: host %s is enrolled: send its credential (or an enrollment token)",
-				ErrUnauthorized, req.AgentSN)
+				ErrUnauthorized, reg.AgentSN)
 		}
-	}
-	reg, err := s.register(t, req.Hostname, req.AgentSN, req.Addr)
-	if err != nil {
-		return Enrollment{}, err
 	}
 	if reg.AgentSN != req.AgentSN {
 		if revoked, err := s.hostRevoked(t, reg.AgentSN); err != nil || revoked {
