@@ -91,7 +91,7 @@ func FuzzRegisterBody(f *testing.F) {
 	ts := fuzzServer(f)
 	f.Add([]byte(`{"hostname":"web-17","agentsn":"bfdcc18c-0d7e-4c1e-9d0a-3f1e2d4c5b6a"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		code, answer := ts.post(t, api.PathRegister, body, 200, 400, 503)
+		code, answer := ts.post(t, api.PathRegister, body, 200, 400, 429, 503)
 		var r api.RegisterResponse
 		if err := json.Unmarshal(answer, &r); err != nil {
 			t.Fatalf("answer %s: %v", answer, err)

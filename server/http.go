@@ -25,6 +25,7 @@ type Server struct {
 	handler http.Handler
 	tls     *tls.Config // nil: plain HTTP (--insecure-http)
 	open    bool        // --open-enrollment: register needs no token
+	fails   failLimiter // refused registers by address (ratelimit.go)
 }
 
 // SetOpenEnrollment lets hosts register without an enrollment token

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/bootagent/bootagent/api"
 )
@@ -16,6 +18,14 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeAgentError(w, r, err)
 		return
 	}
+	addr := remoteHost(r)
+	if blocked, after := s.fails.blocked(addr, s.store.unix()); blocked {
+		w.Header().Set("Retry-After", strconv.FormatInt(after, 10))
+		s.log.Warn("register refused: too many refused enrollment attempts", "addr", addr, "retry_after", after)
+		writeJSON(w, http.StatusTooManyRequests, agentError{Status: 1, Errcode: 1,
+			Error: "too many refused enrollment attempts from " + addr + "; retry later"})
+		return
+	}
 	er := EnrollRequest{Hostname: req.Hostname, AgentSN: req.AgentSN, Addr: remoteHost(r),
 		Token: req.EnrollToken, Open: s.open}
 	if r.Header.Get("Authorization") != "" {
@@ -24,18 +34,28 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		case err == nil:
 			er.Cred = &hc
 		case req.EnrollToken == "":
-			s.writeAgentError(w, r, err)
+			s.refuseRegister(w, r, addr, err)
 			return
 		}
 		// A stale credential beside a token: the token enrols the host anew.
 	}
 	reg, err := s.store.Enroll(r.Context(), er)
 	if err != nil {
-		s.writeAgentError(w, r, err)
+		s.refuseRegister(w, r, addr, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, api.RegisterResponse{Status: 0, AgentSN: reg.AgentSN, Tags: reg.Tags,
 		Credential: reg.Credential, CredentialExpires: reg.CredentialExpires})
+}
+
+// refuseRegister answers a failed register, counting a refused identity
+// (401, 403) against the address.
+func (s *Server) refuseRegister(w http.ResponseWriter, r *http.Request, addr string, err error) {
+	if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) {
+		s.fails.fail(addr, s.store.unix())
+		s.log.Info("register refused", "addr", addr, "err", err)
+	}
+	s.writeAgentError(w, r, err)
 }
 
 // hostOf is the host whose credential the request carries (SPEC §10):
