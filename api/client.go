@@ -46,6 +46,25 @@ type Client struct {
 	extra      []string // from the latest config job's svrlist
 	tlsOnly    bool     // a configured server is https, or require_tls: svrlist gets https only
 	agentsn    string   // sent as X-Agentsn on every request (extension)
+	credential string   // the host's credential (SPEC §10), sent as Authorization: Bearer
+	enrollTok  string   // enrollment token, put in register bodies to https servers only
+}
+
+// SetCredential sets the host credential sent as "Authorization: Bearer"
+// with every request ("" sends none).
+func (c *Client) SetCredential(cred string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.credential = cred
+}
+
+// SetEnrollToken sets the enrollment token Register sends, to https
+// servers only: their certificate has passed the trust check before the
+// body leaves, so the token never crosses a plain or unchecked connection.
+func (c *Client) SetEnrollToken(tok string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enrollTok = tok
 }
 
 // SetAgentSN sets the identity sent with every request in the X-Agentsn
@@ -144,13 +163,18 @@ func (c *Client) round(ctx context.Context, path string, body []byte, accept fun
 	if len(body) > MaxBody {
 		return fmt.Errorf("POST %s: %d bytes: %w", path, len(body), ErrRequestTooLarge)
 	}
+	return c.roundFor(ctx, path, func(string) []byte { return body }, accept)
+}
+
+// roundFor is round with a body made for each server (bodyFor(srv)).
+func (c *Client) roundFor(ctx context.Context, path string, bodyFor func(srv string) []byte, accept func(answer []byte) error) error {
 	servers := c.Servers()
 	if len(servers) == 0 {
 		return fmt.Errorf("POST %s: %w", path, ErrNoServers)
 	}
 	var errs []error
 	for _, srv := range servers {
-		answer, err := c.post(ctx, srv, path, body)
+		answer, err := c.post(ctx, srv, path, bodyFor(srv))
 		if err == nil {
 			if err = accept(answer); err != nil {
 				err = fmt.Errorf("POST %s%s: bad answer: %w", srv, path, err)
@@ -182,6 +206,9 @@ func (c *Client) post(ctx context.Context, srv, path string, body []byte) ([]byt
 	c.mu.Lock()
 	if c.agentsn != "" {
 		req.Header.Set("X-Agentsn", c.agentsn)
+	}
+	if c.credential != "" {
+		req.Header.Set("Authorization", "Bearer "+c.credential)
 	}
 	c.mu.Unlock()
 	resp, err := c.hc.Do(req)

@@ -6,19 +6,39 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Register is POST /agent/register. The answer's agentsn, when it differs
 // from the request's, is the server's re-assignment: the caller adopts it
 // with SaveAgentSN. An answer with a non-zero status or an unusable agentsn
 // is a failing answer (the next server is asked).
+//
+// The enrollment token (SetEnrollToken) goes only into the bodies sent to
+// https servers; an http server gets the request without it.
 func (c *Client) Register(ctx context.Context, req RegisterRequest) (RegisterResponse, error) {
-	body, err := json.Marshal(req)
+	req.EnrollToken = ""
+	plain, err := json.Marshal(req)
 	if err != nil {
 		return RegisterResponse{}, fmt.Errorf("POST %s: %w", PathRegister, err)
 	}
+	c.mu.Lock()
+	req.EnrollToken = c.enrollTok
+	c.mu.Unlock()
+	withToken := plain
+	if req.EnrollToken != "" {
+		if withToken, err = json.Marshal(req); err != nil {
+			return RegisterResponse{}, fmt.Errorf("POST %s: %w", PathRegister, err)
+		}
+	}
+	bodyFor := func(srv string) []byte {
+		if strings.HasPrefix(srv, "https://") {
+			return withToken
+		}
+		return plain
+	}
 	var out RegisterResponse
-	err = c.round(ctx, PathRegister, body, func(answer []byte) error {
+	err = c.roundFor(ctx, PathRegister, bodyFor, func(answer []byte) error {
 		var err error
 		out, err = decodeRegisterAnswer(answer)
 		return err

@@ -29,8 +29,10 @@ const ErrcodeInvalidJob = 2
 // statusAnswer holds jobs raw so that one malformed job does not make the
 // whole answer undecodable.
 type statusAnswer struct {
-	Errcode int               `json:"errcode"`
-	Jobs    []json.RawMessage `json:"jobs"`
+	Errcode           int               `json:"errcode"`
+	Jobs              []json.RawMessage `json:"jobs"`
+	Credential        string            `json:"credential"`
+	CredentialExpires int64             `json:"credential_expires"`
 }
 
 // DecodeStatusAnswer decodes an answer to POST /agent/status job by job.
@@ -42,7 +44,7 @@ func DecodeStatusAnswer(answer []byte) (StatusResponse, []JobError, error) {
 	if err := decodeObject(answer, &a); err != nil {
 		return StatusResponse{}, nil, err
 	}
-	resp := StatusResponse{Errcode: a.Errcode}
+	resp := StatusResponse{Errcode: a.Errcode, Credential: a.Credential, CredentialExpires: a.CredentialExpires}
 	var bad []JobError
 	for i, raw := range a.Jobs {
 		j, err := decodeJob(raw)

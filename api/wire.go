@@ -25,6 +25,9 @@ const MaxBody = 1 << 20
 type RegisterRequest struct {
 	Hostname string `json:"hostname"`
 	AgentSN  string `json:"agentsn"`
+	// EnrollToken (extension, SPEC §10) is sent only to an https server
+	// that passed the TLS check; the client fills it in per server.
+	EnrollToken string `json:"enroll_token,omitempty"`
 }
 
 // RegisterResponse is its answer; a different AgentSN is adopted.
@@ -32,6 +35,10 @@ type RegisterResponse struct {
 	Status  int    `json:"status"`
 	AgentSN string `json:"agentsn"`
 	Tags    string `json:"tags"`
+	// Credential (extension, SPEC §10) is the host's own key, to send as
+	// "Authorization: Bearer" from now on; expiring at CredentialExpires.
+	Credential        string `json:"credential,omitempty"`
+	CredentialExpires int64  `json:"credential_expires,omitempty"`
 }
 
 // StatusResponse is the answer to POST /agent/status (whose body is a
@@ -39,6 +46,10 @@ type RegisterResponse struct {
 type StatusResponse struct {
 	Errcode int   `json:"errcode"`
 	Jobs    []Job `json:"jobs"`
+	// Credential (extension, SPEC §10) is a renewed host credential, sent
+	// when the current one nears its expiry; the agent replaces its own.
+	Credential        string `json:"credential,omitempty"`
+	CredentialExpires int64  `json:"credential_expires,omitempty"`
 }
 
 // Job actions of SPEC §7.

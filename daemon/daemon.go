@@ -376,6 +376,7 @@ func (d *Daemon) openServerSide() error {
 		Trust:  api.Trust{Roots: d.cfg.CAPool, Pin: d.cfg.Pin, RequireTLS: d.cfg.RequireTLS},
 	})
 	d.client.SetAgentSN(d.agentsn)
+	d.loadCredential()
 	if d.serverCfg.Svrlist != "" {
 		if err := d.client.SetExtra(d.serverCfg.Svrlist); err != nil {
 			d.log.Warn("persisted svrlist ignored", "error", err)

@@ -58,6 +58,7 @@ type request struct {
 	at   time.Time
 	path string
 	body string
+	auth string // Authorization header
 }
 
 // testServer is a control server on 127.0.0.1 that records every request
@@ -73,7 +74,7 @@ func newTestServer(t *testing.T, answer func(path, body string) (int, string, ht
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
-		s.got = append(s.got, request{time.Now(), r.URL.Path, string(b)})
+		s.got = append(s.got, request{time.Now(), r.URL.Path, string(b), r.Header.Get("Authorization")})
 		s.mu.Unlock()
 		code, body, h := answer(r.URL.Path, string(b))
 		for k, v := range h {

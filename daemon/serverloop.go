@@ -27,6 +27,9 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 		if !registered {
 			if err := d.register(ctx); err != nil {
 				log.Warn("register failed; local work goes on", "error", err, "retry_in", backoff)
+				if credentialRefused(err) {
+					d.dropCredential()
+				}
 				wait, backoff = retryDelay(err, backoff)
 			} else {
 				registered, backoff = true, minBackoff
@@ -37,9 +40,18 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 			answer, bad, err := d.sendReport(ctx)
 			if err != nil {
 				log.Warn("status report failed", "error", err, "retry_in", backoff)
+				if credentialRefused(err) {
+					// Revoked or expired: register again, which enrols
+					// anew or is refused (then retried with backoff).
+					d.dropCredential()
+					registered = false
+				}
 				wait, backoff = retryDelay(err, backoff)
 			} else {
 				backoff = minBackoff
+				if err := d.saveCredential(answer.Credential); err != nil {
+					log.Error("renewed host credential not stored; the current one stays in use", "error", err)
+				}
 				if len(answer.Jobs) > 0 || len(bad) > 0 {
 					d.jobs.Take(answer.Jobs, bad, asked)
 				}
@@ -104,6 +116,9 @@ func (d *Daemon) register(ctx context.Context) error {
 		d.log.Info("server re-assigned this host's agentsn", "old", d.agentsn, "new", resp.AgentSN)
 		d.agentsn = resp.AgentSN
 		d.client.SetAgentSN(resp.AgentSN)
+	}
+	if err := d.saveCredential(resp.Credential); err != nil {
+		return err
 	}
 	d.tags = resp.Tags
 	d.log.Info("registered", "agentsn", d.agentsn, "tags", d.tags)

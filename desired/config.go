@@ -66,8 +66,13 @@ type Config struct {
 	// certificate's SubjectPublicKeyInfo, checked on top of the chain.
 	ServerCAPin string `yaml:"server_ca_pin"`
 	// RequireTLS refuses http:// servers, configured or from a config job.
-	RequireTLS bool   `yaml:"require_tls"`
-	Path       string `yaml:"-"` // the file it was loaded from (absolute)
+	RequireTLS bool `yaml:"require_tls"`
+	// EnrollTokenFile holds a bootserver enrollment token (SPEC §10;
+	// relative to the config file), sent at register to https servers
+	// only, until the host has its own credential. Read when needed: it
+	// may be removed once the host is enrolled.
+	EnrollTokenFile string `yaml:"enroll_token_file"`
+	Path            string `yaml:"-"` // the file it was loaded from (absolute)
 	// CAPool is ServerCA loaded, Pin is ServerCAPin decoded (set by
 	// LoadConfig); nil when unset.
 	CAPool *x509.CertPool `yaml:"-"`
@@ -170,7 +175,7 @@ func decodeConfig(data []byte, c *Config) (keyLines, Errors) {
 // resolvePaths makes relative directories relative to the config file.
 func (c *Config) resolvePaths() {
 	base := filepath.Dir(c.Path)
-	for _, p := range []*string{&c.StateDir, &c.DesiredDir, &c.ControlSocket, &c.ServerCA} {
+	for _, p := range []*string{&c.StateDir, &c.DesiredDir, &c.ControlSocket, &c.ServerCA, &c.EnrollTokenFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

@@ -86,7 +86,7 @@ setup() {
 	open_snooze
 
 	STEP="bootserver start"
-	"$SERVER_BIN" serve --listen 127.0.0.1:0 --db "$WORK/server.db" --addr-file "$WORK/addr" 2>"$SERVER_LOG" &
+	"$SERVER_BIN" serve --open-enrollment --listen 127.0.0.1:0 --db "$WORK/server.db" --addr-file "$WORK/addr" 2>"$SERVER_LOG" &
 	SERVER_PID=$!
 	local deadline=$((${EPOCHREALTIME/./} + 10 * 1000000))
 	until [[ -s $WORK/addr ]]; do

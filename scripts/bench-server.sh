@@ -31,7 +31,7 @@ run() {
   local name=$1 scheme=$2 keepalive=$3 dir="$tmp/$1"
   shift 3
   mkdir -p "$dir"
-  bin/bootserver serve --listen 127.0.0.1:0 --db "$dir/bench.db" --addr-file "$dir/addr" "$@" 2> "$dir/server.log" &
+  bin/bootserver serve --open-enrollment --listen 127.0.0.1:0 --db "$dir/bench.db" --addr-file "$dir/addr" "$@" 2> "$dir/server.log" &
   server=$!
   for _ in $(seq 100); do [ -s "$dir/addr" ] && break; sleep 0.1; done
   [ -s "$dir/addr" ] || { echo "bench-server: bootserver did not start" >&2; cat "$dir/server.log" >&2; exit 1; }

@@ -25,6 +25,14 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+# Enrollment (SPEC §10): the server refuses hosts without a token. Mint a
+# one-use token for this host unless it already holds its credential from
+# an earlier run; examples/bootagent.yaml reads it (enroll_token_file).
+if [ ! -s .run/state/private/host-credential ]; then
+  (umask 077 && bin/bootserver token create --server https://127.0.0.1:8600 --data-dir .run --ttl 1h --uses 1 \
+    | awk '{print $NF}' > .run/enroll.token)
+fi
+
 cat <<MSG
 bootserver listening on https://127.0.0.1:8600 (log: .run/bootserver.log, CA: .run/ca.pem)
 bootagent starting with examples/bootagent.yaml (Ctrl-C stops both)
@@ -35,5 +43,8 @@ From another terminal:
   bin/bootserver job add --host $(hostname) --action install --name demo \\
       --url file://$PWD/.run/demo-1.0.tar.gz --checksum $(cat .run/demo-1.0.tar.gz.sha256)
   bin/bootserver jobs
+  bin/bootserver token create --uses 1 --ttl 24h   # a token for another host (enroll_token_file)
+  bin/bootserver token list
+  bin/bootserver host revoke $(hostname)           # its credential fails at once; queued jobs cancelled
 MSG
 bin/bootagent run --config examples/bootagent.yaml

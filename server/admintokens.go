@@ -33,19 +33,25 @@ const (
 var dummyHash = sha256.Sum256([]byte("bootserver: no such token"))
 
 // newToken returns a fresh token and its id, from crypto/rand.
-func newToken() (id, token string, err error) {
+func newToken() (id, token string, err error) { return newTokenWith(tokenPrefix) }
+
+// newTokenWith is newToken for another kind of token (enrollment tokens,
+// host credentials), told apart by prefix.
+func newTokenWith(prefix string) (id, token string, err error) {
 	b := make([]byte, tokenIDBytes+tokenSecretLen)
 	if _, err := rand.Read(b); err != nil {
-		return "", "", fmt.Errorf("generate admin token: %w", err)
+		return "", "", fmt.Errorf("generate %s token: %w", prefix, err)
 	}
 	id = hex.EncodeToString(b[:tokenIDBytes])
-	return id, tokenPrefix + id + "_" + base64.RawURLEncoding.EncodeToString(b[tokenIDBytes:]), nil
+	return id, prefix + id + "_" + base64.RawURLEncoding.EncodeToString(b[tokenIDBytes:]), nil
 }
 
 // tokenID is the id part of a token, or false when tok is not shaped like
 // one (it is then refused without a database read).
-func tokenID(tok string) (string, bool) {
-	rest, ok := strings.CutPrefix(tok, tokenPrefix)
+func tokenID(tok string) (string, bool) { return tokenIDWith(tokenPrefix, tok) }
+
+func tokenIDWith(prefix, tok string) (string, bool) {
+	rest, ok := strings.CutPrefix(tok, prefix)
 	if !ok {
 		return "", false
 	}

@@ -31,11 +31,14 @@ const (
 // for, with one job queued so status answers carry jobs.
 func fuzzServer(f *testing.F) *testServer {
 	s, clk := openStore(f)
-	hs := httptest.NewServer(New(s, testLogger(f)).Handler())
+	srv := New(s, testLogger(f))
+	srv.SetOpenEnrollment(true)
+	hs := httptest.NewServer(srv.Handler())
 	f.Cleanup(hs.Close)
-	register(f, s, fuzzHost, fuzzSN)
+	cred := enrolled(f, s, fuzzHost, fuzzSN)
 	addJob(f, s, installReq(fuzzHost, "BasicAgent"))
-	return &testServer{Store: s, clk: clk, url: hs.URL, token: adminToken(f, s, api.RoleAdmin).Token}
+	return &testServer{Store: s, clk: clk, url: hs.URL, token: adminToken(f, s, api.RoleAdmin).Token,
+		creds: map[string]string{fuzzSN: cred}, lastSN: fuzzSN}
 }
 
 // post sends body and checks the answer's envelope; it returns the code
@@ -47,7 +50,7 @@ func (ts *testServer) post(t *testing.T, path string, body []byte, codes ...int)
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+ts.token)
+	ts.authorizeReq(t, req, ts.token, body)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v (did the handler panic?)", path, err)
@@ -57,6 +60,7 @@ func (ts *testServer) post(t *testing.T, path string, body []byte, codes ...int)
 	if err != nil {
 		t.Fatalf("POST %s: reading the answer: %v", path, err)
 	}
+	ts.noteCred(path, answer)
 	if !slices.Contains(codes, resp.StatusCode) {
 		t.Fatalf("POST %s: HTTP %d %s, want one of %v", path, resp.StatusCode, answer, codes)
 	}
@@ -87,7 +91,7 @@ func FuzzRegisterBody(f *testing.F) {
 	ts := fuzzServer(f)
 	f.Add([]byte(`{"hostname":"web-17","agentsn":"bfdcc18c-0d7e-4c1e-9d0a-3f1e2d4c5b6a"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		code, answer := ts.post(t, api.PathRegister, body, 200, 400, 503)
+		code, answer := ts.post(t, api.PathRegister, body, 200, 400, 429, 503)
 		var r api.RegisterResponse
 		if err := json.Unmarshal(answer, &r); err != nil {
 			t.Fatalf("answer %s: %v", answer, err)

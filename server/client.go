@@ -212,3 +212,34 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	return nil
 }
+
+// EnrollTokens lists the enrollment tokens (never their secrets).
+func (c *Client) EnrollTokens(ctx context.Context) ([]api.EnrollTokenInfo, error) {
+	var out []api.EnrollTokenInfo
+	return out, c.do(ctx, http.MethodGet, api.PathAdminEnrollTokens, nil, &out)
+}
+
+// CreateEnrollToken mints an enrollment token; the answer holds the token,
+// shown this once.
+func (c *Client) CreateEnrollToken(ctx context.Context, req api.EnrollTokenRequest) (api.EnrollTokenCreated, error) {
+	var out api.EnrollTokenCreated
+	return out, c.do(ctx, http.MethodPost, api.PathAdminEnrollTokens, req, &out)
+}
+
+// RevokeEnrollToken revokes the enrollment token with that id.
+func (c *Client) RevokeEnrollToken(ctx context.Context, id string) (api.EnrollTokenInfo, error) {
+	var out api.EnrollTokenInfo
+	return out, c.do(ctx, http.MethodPost, api.PathAdminEnrollTokens+"/"+url.PathEscape(id)+"/revoke", nil, &out)
+}
+
+// RevokeHost makes a host's credential fail and cancels its open jobs.
+func (c *Client) RevokeHost(ctx context.Context, ref string) (api.HostRevocation, error) {
+	var out api.HostRevocation
+	return out, c.do(ctx, http.MethodPost, api.PathAdminHosts+"/"+url.PathEscape(ref)+api.PathAdminHostRevoke, nil, &out)
+}
+
+// UnrevokeHost lets a revoked host enrol again with a new token.
+func (c *Client) UnrevokeHost(ctx context.Context, ref string) (api.HostRevocation, error) {
+	var out api.HostRevocation
+	return out, c.do(ctx, http.MethodPost, api.PathAdminHosts+"/"+url.PathEscape(ref)+api.PathAdminHostUnrevoke, nil, &out)
+}

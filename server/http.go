@@ -24,7 +24,14 @@ type Server struct {
 	log     *slog.Logger
 	handler http.Handler
 	tls     *tls.Config // nil: plain HTTP (--insecure-http)
+	open    bool        // --open-enrollment: register needs no token
+	fails   failLimiter // refused registers by address (ratelimit.go)
 }
+
+// SetOpenEnrollment lets hosts register without an enrollment token
+// (bootserver serve --open-enrollment; never the default). They still get
+// a credential and must use it afterwards. Call it before Serve.
+func (s *Server) SetOpenEnrollment(open bool) { s.open = open }
 
 // SetTLS makes Serve speak HTTPS with cfg (see TLSConfig); call it before
 // Serve.
@@ -58,6 +65,11 @@ func New(store *Store, log *slog.Logger) *Server {
 	mux.HandleFunc("GET "+api.PathAdminTokens, s.guard(api.RoleAdmin, s.handleTokens))
 	mux.HandleFunc("POST "+api.PathAdminTokens, s.guard(api.RoleAdmin, s.handleCreateToken))
 	mux.HandleFunc("POST "+api.PathAdminTokens+"/{id}/revoke", s.guard(api.RoleAdmin, s.handleRevokeToken))
+	mux.HandleFunc("GET "+api.PathAdminEnrollTokens, s.guard(api.RoleAdmin, s.handleEnrollTokens))
+	mux.HandleFunc("POST "+api.PathAdminEnrollTokens, s.guard(api.RoleAdmin, s.handleCreateEnrollToken))
+	mux.HandleFunc("POST "+api.PathAdminEnrollTokens+"/{id}/revoke", s.guard(api.RoleAdmin, s.handleRevokeEnrollToken))
+	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostRevoke, s.guard(api.RoleAdmin, s.handleRevokeHost))
+	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostUnrevoke, s.guard(api.RoleAdmin, s.handleUnrevokeHost))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAdminError(w, fmt.Errorf("%w: no such endpoint: %s %s", errNotFound, r.Method, r.URL.Path))

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/bootagent/bootagent/api"
 )
@@ -15,17 +18,81 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeAgentError(w, r, err)
 		return
 	}
-	reg, err := s.store.Register(r.Context(), req.Hostname, req.AgentSN, remoteHost(r))
-	if err != nil {
-		s.writeAgentError(w, r, err)
+	addr := remoteHost(r)
+	if blocked, after := s.fails.blocked(addr, s.store.unix()); blocked {
+		w.Header().Set("Retry-After", strconv.FormatInt(after, 10))
+		s.log.Warn("register refused: too many refused enrollment attempts", "addr", addr, "retry_after", after)
+		writeJSON(w, http.StatusTooManyRequests, agentError{Status: 1, Errcode: 1,
+			Error: "too many refused enrollment attempts from " + addr + "; retry later"})
 		return
 	}
-	writeJSON(w, http.StatusOK, api.RegisterResponse{Status: 0, AgentSN: reg.AgentSN, Tags: reg.Tags})
+	er := EnrollRequest{Hostname: req.Hostname, AgentSN: req.AgentSN, Addr: remoteHost(r),
+		Token: req.EnrollToken, Open: s.open}
+	if r.Header.Get("Authorization") != "" {
+		hc, err := s.hostOf(r)
+		switch {
+		case err == nil:
+			er.Cred = &hc
+		case req.EnrollToken == "":
+			s.refuseRegister(w, r, addr, err)
+			return
+		}
+		// A stale credential beside a token: the token enrols the host anew.
+	}
+	reg, err := s.store.Enroll(r.Context(), er)
+	if err != nil {
+		s.refuseRegister(w, r, addr, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.RegisterResponse{Status: 0, AgentSN: reg.AgentSN, Tags: reg.Tags,
+		Credential: reg.Credential, CredentialExpires: reg.CredentialExpires})
+}
+
+// refuseRegister answers a failed register, counting a refused identity
+// (401, 403) against the address.
+func (s *Server) refuseRegister(w http.ResponseWriter, r *http.Request, addr string, err error) {
+	if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) {
+		s.fails.fail(addr, s.store.unix())
+		s.log.Info("register refused", "addr", addr, "err", err)
+	}
+	s.writeAgentError(w, r, err)
+}
+
+// hostOf is the host whose credential the request carries (SPEC §10):
+// none, an unknown or an expired one is ErrUnauthorized (401).
+func (s *Server) hostOf(r *http.Request) (HostCred, error) {
+	tok, err := bearer(r.Header.Get("Authorization"))
+	if err != nil {
+		return HostCred{}, fmt.Errorf("%w: no host credential (register first)", ErrUnauthorized)
+	}
+	return s.store.AuthenticateHost(r.Context(), tok)
+}
+
+// sameHost refuses a request whose credential is hc's but which names
+// another agentsn (403): a host may speak only for itself.
+func sameHost(hc HostCred, named string) error {
+	if named != "" && named != hc.AgentSN {
+		return fmt.Errorf("%w: the credential is %s's, the request names agentsn %q", ErrForbidden, hc.AgentSN, named)
+	}
+	return nil
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	var doc api.StatusDoc
 	raw, err := decodeAgent(w, r, &doc, '{')
+	if err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
+	// A malformed document is a 400 whoever sends it.
+	if err := validateReport(&doc); err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
+	hc, err := s.hostOf(r)
+	if err == nil {
+		err = sameHost(hc, doc.AgentSN)
+	}
 	if err != nil {
 		s.writeAgentError(w, r, err)
 		return
@@ -38,7 +105,16 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	if jobs == nil {
 		jobs = []api.Job{}
 	}
-	writeJSON(w, http.StatusOK, api.StatusResponse{Errcode: 0, Jobs: jobs})
+	answer := api.StatusResponse{Errcode: 0, Jobs: jobs}
+	if needsRenewal(hc.Issued, hc.Expires, s.store.unix()) {
+		// A failed renewal costs nothing now: the next report asks again.
+		if cred, exp, err := s.store.RenewCredential(r.Context(), hc); err != nil {
+			s.log.Warn("host credential not renewed", "agentsn", hc.AgentSN, "err", err)
+		} else {
+			answer.Credential, answer.CredentialExpires = cred, exp
+		}
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) handleResults(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +123,15 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request) {
 		s.writeAgentError(w, r, err)
 		return
 	}
-	if err := s.store.AddResults(r.Context(), results, remoteHost(r)); err != nil {
+	hc, err := s.hostOf(r)
+	if err == nil {
+		err = sameHost(hc, r.Header.Get(HeaderAgentSN))
+	}
+	if err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
+	if err := s.store.AddHostResults(r.Context(), hc.AgentSN, results, remoteHost(r)); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}
@@ -69,7 +153,21 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if agentsn == "" {
 		agentsn = r.Header.Get(HeaderAgentSN)
 	}
-	if _, err := s.store.AddEvents(r.Context(), agentsn, events); err != nil {
+	if agentsn != "" {
+		if err := validateAgentSN(agentsn); err != nil {
+			s.writeAgentError(w, r, err)
+			return
+		}
+	}
+	hc, err := s.hostOf(r)
+	if err == nil {
+		err = sameHost(hc, agentsn)
+	}
+	if err != nil {
+		s.writeAgentError(w, r, err)
+		return
+	}
+	if _, err := s.store.AddEvents(r.Context(), hc.AgentSN, events); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}

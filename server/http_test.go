@@ -23,12 +23,17 @@ type testServer struct {
 	clk   *clock
 	url   string
 	token string
+
+	creds  map[string]string // agentsn: host credential (creds_helpers_test.go)
+	lastSN string
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	s, clk := openStore(t)
-	hs := httptest.NewServer(New(s, testLogger(t)).Handler())
+	srv := New(s, testLogger(t))
+	srv.SetOpenEnrollment(true)
+	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &testServer{Store: s, clk: clk, url: hs.URL, token: adminToken(t, s, api.RoleAdmin).Token}
 }
@@ -47,9 +52,7 @@ func (ts *testServer) doAs(t *testing.T, token, method, path string, body []byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	ts.authorizeReq(t, req, token, body)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +62,7 @@ func (ts *testServer) doAs(t *testing.T, token, method, path string, body []byte
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts.noteCred(req.URL.Path, b)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("%s %s: Content-Type %q", method, path, ct)
 	}
@@ -91,6 +95,10 @@ func TestAgentEndpoints(t *testing.T) {
 
 	var reg api.RegisterResponse
 	ts.call(t, "POST", api.PathRegister, api.RegisterRequest{Hostname: "web-17", AgentSN: "sn-17"}, 200, &reg)
+	if reg.Credential == "" || reg.CredentialExpires == 0 {
+		t.Fatalf("register answer without a credential: %+v", reg)
+	}
+	reg.Credential, reg.CredentialExpires = "", 0
 	if reg != (api.RegisterResponse{Status: 0, AgentSN: "sn-17", Tags: ""}) {
 		t.Fatalf("register answer = %+v", reg)
 	}
@@ -117,6 +125,7 @@ func TestAgentEndpoints(t *testing.T) {
 	}
 
 	var ack api.Ack
+	ts.lastSN = "sn-17" // results carry no agentsn: they are sn-17's
 	ts.call(t, "POST", api.PathJobResult, []api.JobResult{{ID: j.ID, Errcode: 0, Message: "success"}}, 200, &ack)
 	if ack.Errcode != 0 || job(t, ts.Store, j.ID).State != api.JobSucceeded {
 		t.Fatalf("after result: ack %+v, job %+v", ack, job(t, ts.Store, j.ID))

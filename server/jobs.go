@@ -76,6 +76,35 @@ func (s *Store) AddResults(ctx context.Context, results []api.JobResult, addr st
 	return nil
 }
 
+// AddHostResults is AddResults for results posted by host agentsn (known
+// from its credential): a result for another host's job is dropped with a
+// warning, so a host cannot finish jobs that are not its own.
+func (s *Store) AddHostResults(ctx context.Context, agentsn string, results []api.JobResult, addr string) error {
+	if err := validateResults(results); err != nil {
+		return err
+	}
+	err := s.write(ctx, true, func(t *txn) error {
+		for _, r := range results {
+			var owner string
+			err := s.wconn.QueryRowContext(context.Background(), `SELECT agentsn FROM jobs WHERE id = ?`, r.ID).Scan(&owner)
+			if err == nil && owner != agentsn {
+				t.afterCommit(func() {
+					s.log.Warn("result for another host's job dropped", "job", r.ID, "agentsn", agentsn, "owner", owner)
+				})
+				continue
+			}
+			if err := s.addResult(t, r, addr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store %d job results of %s: %w", len(results), agentsn, err)
+	}
+	return nil
+}
+
 func (s *Store) addResult(t *txn, r api.JobResult, addr string) error {
 	res, err := t.st.resultInsert.Exec(r.ID, r.Errcode, r.Message, t.now, addr)
 	if err != nil {

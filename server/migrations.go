@@ -113,6 +113,31 @@ CREATE TABLE admin_tokens (
 ) STRICT;
 ALTER TABLE jobs ADD COLUMN token_id TEXT NOT NULL DEFAULT '';
 `,
+	// 4: host identity (SPEC §10). Enrollment tokens and host credentials
+	// are stored as the SHA-256 of the whole token, never the token.
+	`
+CREATE TABLE enroll_tokens (
+	id        TEXT PRIMARY KEY,
+	hash      BLOB NOT NULL,
+	tags      TEXT NOT NULL DEFAULT '',
+	uses_left INTEGER NOT NULL,
+	created   INTEGER NOT NULL,
+	expires   INTEGER NOT NULL,
+	revoked   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE host_creds (
+	id      TEXT PRIMARY KEY,
+	agentsn TEXT NOT NULL,
+	hash    BLOB NOT NULL,
+	issued  INTEGER NOT NULL,
+	expires INTEGER NOT NULL
+) STRICT;
+CREATE INDEX host_creds_agentsn ON host_creds(agentsn);
+CREATE TABLE host_revoked (
+	agentsn TEXT PRIMARY KEY,
+	revoked INTEGER NOT NULL
+) STRICT;
+`,
 }
 
 // schemaVersion is the version this bootserver writes.

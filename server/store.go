@@ -25,6 +25,9 @@ type Options struct {
 	// QueueSize bounds the writes waiting for the writer; beyond it writes
 	// fail with ErrBusy (answered 503 + Retry-After). Default 8192.
 	QueueSize int
+	// CredentialTTL is how long a host credential lasts (SPEC §10); default
+	// DefaultCredentialTTL.
+	CredentialTTL time.Duration
 }
 
 // Store is the server's database: one SQLite file in WAL mode. All writes
@@ -41,6 +44,7 @@ type Store struct {
 	rdb   *sql.DB
 
 	maxBatch int
+	credTTL  time.Duration
 	ops      chan *op
 	stats    writerStats
 	syncFull bool // the writer connection's synchronous setting; writer-owned
@@ -65,7 +69,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := privateDB(abs); err != nil {
 		return nil, err
 	}
-	s := &Store{path: abs, log: opts.Logger, now: opts.Now, maxBatch: opts.MaxBatch}
+	s := &Store{path: abs, log: opts.Logger, now: opts.Now, maxBatch: opts.MaxBatch, credTTL: opts.CredentialTTL}
+	if s.credTTL <= 0 {
+		s.credTTL = DefaultCredentialTTL
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

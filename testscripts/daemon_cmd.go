@@ -78,7 +78,10 @@ func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 // --insecure-http. Sets $BOOTSERVER_URL (https://127.0.0.1:PORT),
 // $BOOTSERVER_DATA_DIR ($WORK, where serve writes admin.token and ca.pem)
 // and $BOOTSERVER_CA ($WORK/ca.pem), which the bootserver admin commands
-// use and agent configs name as server_ca.
+// use and agent configs name as server_ca. It passes --open-enrollment, so
+// agents register without enrollment tokens, unless the flags hold
+// --require-enrollment (bootserverd's own flag, not passed on): then the
+// server runs as by default and refuses a register without a token.
 func cmdBootserverd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || (args[0] != "start" && len(args) != 1) {
 		ts.Fatalf("usage: bootserverd start [serve flags]|stop|kill")
@@ -100,8 +103,12 @@ func cmdBootserverd(ts *testscript.TestScript, neg bool, args []string) {
 		scheme = "http"
 	}
 	caFile := filepath.Join(work, "ca.pem")
+	flags := slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--require-enrollment" })
+	if len(flags) == len(args[1:]) {
+		flags = append([]string{"--open-enrollment"}, flags...)
+	}
 	argv := append([]string{"bootserver", "serve", "--listen", listen,
-		"--db", filepath.Join(work, "bootserver.db"), "--addr-file", addrFile}, args[1:]...)
+		"--db", filepath.Join(work, "bootserver.db"), "--addr-file", addrFile}, flags...)
 	startBg(ts, "bootserver", "bootserver.log", argv, func() bool {
 		b, err := os.ReadFile(addrFile)
 		if err != nil || len(bytes.TrimSpace(b)) == 0 {

@@ -93,7 +93,7 @@ func (t tools) status() (map[string]*agentView, error) {
 func startBootserver(bin, dir string) (*bgProc, string, error) {
 	addrFile := filepath.Join(dir, "bootserver.addr")
 	p, err := startProc("bootserver", filepath.Join(dir, "bootserver.log"), filepath.Join(bin, "bootserver"), "serve",
-		"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "bootserver.db"), "--addr-file", addrFile, "--insecure-http")
+		"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "bootserver.db"), "--addr-file", addrFile, "--insecure-http", "--open-enrollment")
 	if err != nil {
 		return nil, "", err
 	}

@@ -28,6 +28,7 @@ const (
 	serverConfigName  = "server-config.json"
 	serverDesiredName = "server-desired.json"
 	desiredFilesName  = "desired-files.json"
+	credentialName    = "host-credential"
 )
 
 // Private is the 0700 directory holding the state files with secrets.
@@ -46,6 +47,9 @@ func ServerDesired(stateDir string) string {
 
 // DesiredFiles holds the last valid docs of each desired file (their env).
 func DesiredFiles(stateDir string) string { return filepath.Join(Private(stateDir), desiredFilesName) }
+
+// Credential holds the host's bootserver credential (SPEC §10), 0600.
+func Credential(stateDir string) string { return filepath.Join(Private(stateDir), credentialName) }
 
 // EnsurePrivate creates private/ (0700) and tightens it if it is looser.
 func EnsurePrivate(stateDir string) error {

@@ -150,6 +150,7 @@ func checkLoopback(server string) error {
 
 // host is one simulated bootagent.
 type host struct {
+	cred    string // its credential (SPEC §10), from the register answer
 	doc     api.StatusDoc
 	started time.Time
 	reports int
@@ -227,7 +228,7 @@ func (g *gen) registerAll(ctx context.Context, hosts []*host) error {
 				}
 				d := &hosts[i].doc
 				var resp api.RegisterResponse
-				err := g.post(ctx, api.PathRegister, api.RegisterRequest{Hostname: d.Hostname, AgentSN: d.AgentSN}, &resp)
+				err := g.post(ctx, api.PathRegister, "", api.RegisterRequest{Hostname: d.Hostname, AgentSN: d.AgentSN}, &resp)
 				if err == nil && resp.Status != 0 {
 					err = fmt.Errorf("register %s: status %d", d.Hostname, resp.Status)
 				}
@@ -236,6 +237,7 @@ func (g *gen) registerAll(ctx context.Context, hosts []*host) error {
 					return
 				}
 				d.AgentSN = resp.AgentSN
+				hosts[i].cred = resp.Credential
 			}
 		})
 	}
@@ -319,12 +321,15 @@ func (g *gen) report(ctx context.Context, h *host, w *workerStats) (time.Duratio
 	}
 	var resp api.StatusResponse
 	t0 := time.Now()
-	if err := g.post(ctx, api.PathStatus, &doc, &resp); err != nil {
+	if err := g.post(ctx, api.PathStatus, h.cred, &doc, &resp); err != nil {
 		return 0, err
 	}
 	d := time.Since(t0)
 	if resp.Errcode != 0 {
 		return 0, fmt.Errorf("status %s: errcode %d", doc.Hostname, resp.Errcode)
+	}
+	if resp.Credential != "" {
+		h.cred = resp.Credential // renewed
 	}
 	if len(resp.Jobs) > 0 {
 		w.jobs += len(resp.Jobs)
@@ -333,14 +338,16 @@ func (g *gen) report(ctx context.Context, h *host, w *workerStats) (time.Duratio
 			results[i] = api.JobResult{ID: j.ID, Errcode: 0, Message: "done by loadgen"}
 		}
 		var ack api.Ack
-		if err := g.post(ctx, api.PathJobResult, results, &ack); err == nil && ack.Errcode == 0 {
+		if err := g.post(ctx, api.PathJobResult, h.cred, results, &ack); err == nil && ack.Errcode == 0 {
 			w.results += len(results)
 		}
 	}
 	return d, nil
 }
 
-func (g *gen) post(ctx context.Context, path string, in, out any) error {
+// post sends in to path with the host credential cred ("": none, for the
+// register that hands it out).
+func (g *gen) post(ctx context.Context, path, cred string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -350,6 +357,9 @@ func (g *gen) post(ctx context.Context, path string, in, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if cred != "" {
+		req.Header.Set("Authorization", "Bearer "+cred)
+	}
 	resp, err := g.hc.Do(req)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ func TestRunAgainstARealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	hs := httptest.NewServer(server.New(st, log).Handler())
+	hs := httptest.NewServer(openServer(st, log).Handler())
 	defer hs.Close()
 
 	// A job for one simulated host: the generator answers it.
@@ -98,7 +98,7 @@ func TestRunOverHTTPS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewUnstartedServer(server.New(st, log).Handler())
+	hs := httptest.NewUnstartedServer(openServer(st, log).Handler())
 	hs.TLS = server.TLSConfig(cert)
 	hs.Config.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn) // the refused run's handshake errors
 	hs.StartTLS()
@@ -113,4 +113,12 @@ func TestRunOverHTTPS(t *testing.T) {
 	if res, err := Run(t.Context(), cfg); err == nil && res.Errors == 0 {
 		t.Fatalf("a server not chaining to the system roots was accepted: %s", res)
 	}
+}
+
+// openServer is the server under load: --open-enrollment, as the load
+// generator registers its hosts without tokens.
+func openServer(st *server.Store, log *slog.Logger) *server.Server {
+	srv := server.New(st, log)
+	srv.SetOpenEnrollment(true)
+	return srv
 }

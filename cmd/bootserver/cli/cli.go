@@ -30,6 +30,7 @@ const usage = `usage: bootserver COMMAND [flags] [args]
 commands:
   serve [--listen 127.0.0.1:8600] [--db bootserver.db] [--data-dir DIR] [--addr-file FILE]
         [--san NAME]... [--tls-cert F --tls-key F | --insecure-http]
+        [--open-enrollment] [--credential-ttl 720h]
         [--log-format text|json] [--log-level info]        run the server
   hosts [--json]                        list hosts
   agents [--json] HOST                  a host's agents as last reported
@@ -43,6 +44,12 @@ commands:
   admin-token create --role read|admin  mint an operator token; prints it last
   admin-token list [--json]             operator tokens: id, role, created, revoked
   admin-token revoke ID                 make a token fail from now on
+  token create [--ttl 24h] [--uses N] [--tags k=v,...]
+                                        mint an enrollment token; prints it last
+  token list [--json]                   enrollment tokens: id, uses left, expiry
+  token revoke ID                       make an enrollment token fail from now on
+  host revoke HOST                      make a host's credential fail; cancel its jobs
+  host unrevoke HOST                    let a revoked host enrol again with a new token
   version                               print the version
 
 HOST is an agentsn or a hostname. Admin commands find the server with
@@ -94,6 +101,10 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		return c.cmdTag(ctx, args[1:])
 	case "admin-token":
 		return c.cmdAdminToken(ctx, args[1:])
+	case "token":
+		return c.cmdToken(ctx, args[1:])
+	case "host":
+		return c.cmdHost(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(c.Stdout, "bootserver %s\n", api.Version)
 		return exitOK

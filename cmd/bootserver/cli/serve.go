@@ -25,6 +25,8 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	addrFile := fs.String("addr-file", "", "write the address actually listened on to this file (for --listen with port 0)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	open := fs.Bool("open-enrollment", false, "let hosts register without an enrollment token (labs only; they still get a credential)")
+	credTTL := fs.Duration("credential-ttl", server.DefaultCredentialTTL, "how long a host credential lasts; renewed in its last third")
 	retain := addRetentionFlags(fs)
 	if ok, code := c.parse(fs, args); !ok {
 		return code
@@ -43,7 +45,7 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.usageError("serve: %v", err)
 	}
-	store, err := server.Open(*db, server.Options{Logger: log})
+	store, err := server.Open(*db, server.Options{Logger: log, CredentialTTL: *credTTL})
 	if err != nil {
 		return c.fail(err)
 	}
@@ -63,7 +65,7 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan struct{})
 	go func() { defer close(pruned); store.RunRetention(pruneCtx, retention, every) }()
-	code := c.serve(ctx, log, store, tlsCfg, *listen, *addrFile)
+	code := c.serve(ctx, log, store, tlsCfg, *listen, *addrFile, *open)
 	stopPruning()
 	<-pruned
 	if err := store.Close(); err != nil {
@@ -74,7 +76,7 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 	return code
 }
 
-func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, tlsCfg *tls.Config, listen, addrFile string) int {
+func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, tlsCfg *tls.Config, listen, addrFile string, open bool) int {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return c.fail(fmt.Errorf("listen on %s: %w", listen, err))
@@ -87,6 +89,10 @@ func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, 
 	}
 	srv := server.New(store, log)
 	srv.SetTLS(tlsCfg)
+	srv.SetOpenEnrollment(open)
+	if open {
+		log.Warn("open enrollment: any host that reaches this server may register (--open-enrollment)")
+	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		return c.fail(err)
 	}
