@@ -149,6 +149,12 @@ func (w *worker) remember(m Memory) {
 // forDesired drops the marks the desired doc no longer concerns.
 func (w *worker) forDesired(doc *desired.Doc) {
 	m := w.mem.ForDesired(doc)
+	// ForDesired only ever clears Bad or Fatal (and the count with it);
+	// when it cleared nothing there is nothing to persist, and this runs
+	// on every wake-up of every worker (a new desired set wakes them all).
+	if m.Bad == w.mem.Bad && m.Fatal == w.mem.Fatal {
+		return
+	}
 	if m.Bad == nil && w.mem.Bad != nil {
 		w.r.update(w.name, func(a *actual.Agent) { a.BadHash = "" })
 	}
