@@ -199,13 +199,7 @@ func startBg(ts *testscript.TestScript, name, logName string, argv []string, rea
 // signalBg sends stop (SIGTERM, then waits for a clean exit), kill
 // (SIGKILL) or hup (SIGHUP) to a background process.
 func signalBg(ts *testscript.TestScript, name, what string) {
-	key := ts.Getenv("WORK") + "/" + name
-	bgMu.Lock()
-	p := bgProcs[key]
-	bgMu.Unlock()
-	if p == nil {
-		ts.Fatalf("%s is not running", name)
-	}
+	key, p := runningBg(ts, name)
 	sig, ok := map[string]syscall.Signal{"stop": syscall.SIGTERM, "kill": syscall.SIGKILL, "hup": syscall.SIGHUP}[what]
 	if !ok {
 		ts.Fatalf("unknown action %q (want stop, kill or hup)", what)
@@ -228,9 +222,9 @@ func signalBg(ts *testscript.TestScript, name, what string) {
 	}
 }
 
-// waitCrashed waits until a background process dies of SIGKILL it did not
-// get from the script.
-func waitCrashed(ts *testscript.TestScript, name string) {
+// runningBg is the script's background process name, with its key in
+// bgProcs; the script fails when none runs.
+func runningBg(ts *testscript.TestScript, name string) (string, *bgProc) {
 	key := ts.Getenv("WORK") + "/" + name
 	bgMu.Lock()
 	p := bgProcs[key]
@@ -238,6 +232,13 @@ func waitCrashed(ts *testscript.TestScript, name string) {
 	if p == nil {
 		ts.Fatalf("%s is not running", name)
 	}
+	return key, p
+}
+
+// waitCrashed waits until a background process dies of SIGKILL it did not
+// get from the script.
+func waitCrashed(ts *testscript.TestScript, name string) {
+	key, p := runningBg(ts, name)
 	var err error
 	select {
 	case err = <-p.exited:
