@@ -1,12 +1,10 @@
 package reconcile
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/bootagent/bootagent/actual"
 	"github.com/bootagent/bootagent/desired"
 	"github.com/bootagent/bootagent/fetch"
+	"github.com/bootagent/bootagent/internal/testlog"
 )
 
 // A process recorded by a bootagent that kept no memory (an older version,
@@ -59,7 +58,7 @@ func TestAdoptedWithoutMemoryKeepsRunningOnFailedInstall(t *testing.T) {
 // command vanished) keeps the running process and is done with: it is not
 // asked again and again.
 func TestRestartOfUnrunnableDocIsNotRetriedForever(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	dir := t.TempDir()
 	prog := filepath.Join(dir, "prog")
 	if err := os.WriteFile(prog, []byte("#!/bin/sh\nexec sleep 300\n"), 0o755); err != nil {
@@ -84,21 +83,4 @@ func TestRestartOfUnrunnableDocIsNotRetriedForever(t *testing.T) {
 	if n := strings.Count(logs.String(), "target cannot run"); n != 1 {
 		t.Fatalf("the unrunnable restart was tried %d times, want once", n)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/bootagent/bootagent/actual"
 	"github.com/bootagent/bootagent/desired"
 	"github.com/bootagent/bootagent/fetch"
+	"github.com/bootagent/bootagent/internal/testlog"
 )
 
 // A package URL's password never reaches the log, the agent's status
@@ -23,7 +24,7 @@ func TestPackagePasswordNotShown(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens: the download fails and is retried
 
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	dir := t.TempDir()
 	store, err := fetch.NewStore(dir, fetch.Options{})
 	if err != nil {

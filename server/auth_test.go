@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/internal/testlog"
 )
 
 func TestTokenID(t *testing.T) {
@@ -248,26 +248,8 @@ func TestTokenManagementOverHTTP(t *testing.T) {
 	ts.call(t, "POST", api.PathAdminTokens, api.AdminTokenRequest{Role: "root"}, 400, nil)
 }
 
-// lockedBuffer is a log sink shared by the server's goroutines and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestTokensNeverLogged(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, _ := openStore(t)
 	s.log = log

@@ -1,17 +1,16 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/internal/testlog"
 	"github.com/bootagent/bootagent/server"
 )
 
@@ -21,7 +20,7 @@ import (
 func TestJobSecretsNotShown(t *testing.T) {
 	const secret = "s3cr3t-VALUE-1"
 	const pw = "pw-SECRET"
-	var logs syncBuffer
+	var logs testlog.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	dir := t.TempDir()
 	st, err := server.Open(filepath.Join(dir, "bootserver.db"), server.Options{Logger: log})
@@ -70,21 +69,4 @@ func TestJobSecretsNotShown(t *testing.T) {
 	if err != nil || len(jobs) != 1 || jobs[0].Envs["TOKEN"] != secret || !strings.Contains(jobs[0].URL, pw) {
 		t.Fatalf("the agent's job = %+v, %v: want it whole", jobs, err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
