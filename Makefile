@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test bench fuzz soak lint clean
+.PHONY: all build run test deps bench fuzz soak lint clean
 
 all: build
 
@@ -26,6 +26,14 @@ run: build
 # Every test: unit tests and the testscript scenarios, with the race detector.
 test: lint
 	$(GO) test -race -count=1 -timeout 9m ./...
+
+# System packages (Debian) that some tests need; without them those tests
+# skip with the reason, except under BOOTAGENT_REQUIRE_TOOLS=1 (.ci/run),
+# where they fail. One line per need, so each says why it is here.
+DEPS_APT :=
+deps:
+	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
 
 # Go benchmarks plus whole-process measurements; each figure on its own line.
 bench: build
