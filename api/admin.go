@@ -42,6 +42,9 @@ type HostInfo struct {
 	// ReassignedFrom is the agentsn this host presented when the server
 	// gave it a new one because another live host held it.
 	ReassignedFrom string `json:"reassigned_from,omitempty"`
+	// Revoked: an operator revoked this host (bootserver host revoke); its
+	// credential fails until it enrols again after host unrevoke.
+	Revoked bool `json:"revoked,omitempty"`
 	// Status is the last status document; only GET /admin/hosts/{host}
 	// fills it.
 	Status *StatusDoc `json:"status,omitempty"`

@@ -20,12 +20,12 @@ import (
 const DefaultLimit = 1000
 
 const hostSelect = `SELECT agentsn, hostname, tags, last_seen, first_seen, agent_count, version, step, addr,
-	reassigned_from FROM hosts`
+	reassigned_from, EXISTS(SELECT 1 FROM host_revoked r WHERE r.agentsn = hosts.agentsn) FROM hosts`
 
 func (s *Store) scanHost(sc interface{ Scan(...any) error }) (api.HostInfo, error) {
 	var h api.HostInfo
 	err := sc.Scan(&h.AgentSN, &h.Hostname, &h.Tags, &h.LastSeen, &h.FirstSeen, &h.AgentCount, &h.Version,
-		&h.Step, &h.Addr, &h.ReassignedFrom)
+		&h.Step, &h.Addr, &h.ReassignedFrom, &h.Revoked)
 	h.Live = live(h.LastSeen, h.Step, s.unix())
 	return h, err
 }
@@ -59,11 +59,12 @@ func (s *Store) Host(ctx context.Context, ref string) (api.HostInfo, error) {
 		return api.HostInfo{}, err
 	}
 	row := s.rdb.QueryRowContext(ctx, `SELECT agentsn, hostname, tags, last_seen, first_seen, agent_count,
-		version, step, addr, reassigned_from, status FROM hosts WHERE agentsn = ?`, agentsn)
+		version, step, addr, reassigned_from, status,
+		EXISTS(SELECT 1 FROM host_revoked r WHERE r.agentsn = hosts.agentsn) FROM hosts WHERE agentsn = ?`, agentsn)
 	var h api.HostInfo
 	var status string
 	err = row.Scan(&h.AgentSN, &h.Hostname, &h.Tags, &h.LastSeen, &h.FirstSeen, &h.AgentCount, &h.Version,
-		&h.Step, &h.Addr, &h.ReassignedFrom, &status)
+		&h.Step, &h.Addr, &h.ReassignedFrom, &status, &h.Revoked)
 	if err != nil {
 		return api.HostInfo{}, fmt.Errorf("read host %s: %w", ref, err)
 	}

@@ -165,6 +165,33 @@ func TestJobAddAndJobs(t *testing.T) {
 	}
 }
 
+// job add passes SPEC §10's extensions: the signature (its text read from
+// @FILE), user and group; an unreadable @FILE is a usage error naming it.
+func TestJobAddSignatureUserGroup(t *testing.T) {
+	_, st, env := startServer(t)
+	seed(t, st, "web-17", "sn-17")
+	sigFile := filepath.Join(t.TempDir(), "a.minisig")
+	const sigText = "untrusted comment: signature\nRUQ...\ntrusted comment: t\nabc\n"
+	if err := os.WriteFile(sigFile, []byte(sigText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, env, "job", "add", "--json", "--host", "web-17", "--action", "upgrade", "--name", "BasicAgent",
+		"--url", "https://repo/BasicAgent-1.5.7.tgz", "--checksum", sum64, "--signature", "@"+sigFile, "--user", "nobody", "--group", "nogroup")
+	var up api.JobInfo
+	if code != 0 || json.Unmarshal([]byte(out), &up) != nil {
+		t.Fatalf("job add --signature/--user/--group: %d %s %s", code, out, errs)
+	}
+	if sj, err := st.Job(t.Context(), up.ID); err != nil || sj.Signature != sigText || sj.User != "nobody" || sj.Group != "nogroup" {
+		t.Fatalf("stored job %+v, %v", sj, err)
+	}
+	if code, _, errs := run(t, env, "job", "add", "--host", "web-17", "--action", "upgrade", "--name", "BasicAgent",
+		"--url", "https://repo/BasicAgent-1.5.7.tgz", "--checksum", sum64, "--signature", "@/nonexistent/a.minisig"); code != 2 ||
+		!strings.Contains(errs, "/nonexistent/a.minisig") {
+		t.Fatalf("job add --signature @missing: %d %s", code, errs)
+	}
+
+}
+
 func TestEvents(t *testing.T) {
 	_, st, env := startServer(t)
 	seed(t, st, "web-17", "sn-17", api.Event{Time: 1764170000, Agent: "LogAgent", Type: "fatal", Message: "gave up"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/bootagent/bootagent/api"
@@ -37,6 +38,9 @@ func (c *CLI) cmdJobAdd(ctx context.Context, args []string) int {
 	fs.StringVar(&req.Limits.Memory, "memory", "", "memory limit, e.g. 20M")
 	fs.StringVar(&req.Svrlist, "svrlist", "", "config: comma-separated host:port servers added to the agent's list")
 	fs.Int64Var(&req.Step, "step", 0, "config: status report interval in seconds")
+	fs.StringVar(&req.Signature, "signature", "", "install, upgrade: minisign signature: its URL, its text, or @FILE (default <url>.minisig)")
+	fs.StringVar(&req.User, "user", "", "install, upgrade: user the sub-agent runs as (default the host's server_job_user)")
+	fs.StringVar(&req.Group, "group", "", "install, upgrade: group the sub-agent runs as")
 	if ok, code := c.parse(fs, args); !ok {
 		return code
 	}
@@ -50,6 +54,13 @@ func (c *CLI) cmdJobAdd(ctx context.Context, args []string) int {
 	}
 	if len(envs) > 0 {
 		req.Envs = envs
+	}
+	if file, ok := strings.CutPrefix(req.Signature, "@"); ok {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			return c.usageError("job add: --signature: %v", err)
+		}
+		req.Signature = string(text)
 	}
 	cl, err := c.client(af)
 	if err != nil {

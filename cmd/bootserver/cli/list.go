@@ -31,10 +31,10 @@ func (c *CLI) cmdHosts(ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	return c.print(*af.json, hosts, func(tw io.Writer) {
-		fmt.Fprintln(tw, "AGENTSN\tHOSTNAME\tTAGS\tLAST_SEEN\tAGENTS\tLIVE")
+		fmt.Fprintln(tw, "AGENTSN\tHOSTNAME\tTAGS\tLAST_SEEN\tAGENTS\tLIVE\tREVOKED")
 		for _, h := range hosts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", h.AgentSN, h.Hostname, dash(h.Tags), when(h.LastSeen),
-				h.AgentCount, yesNo(h.Live))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", h.AgentSN, h.Hostname, dash(h.Tags), when(h.LastSeen),
+				h.AgentCount, yesNo(h.Live), yesNo(h.Revoked))
 		}
 	})
 }
