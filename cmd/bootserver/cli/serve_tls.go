@@ -2,11 +2,13 @@ package cli
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/bootagent/bootagent/api"
 	"github.com/bootagent/bootagent/server"
 )
 
@@ -31,18 +33,32 @@ func serverTLS(log *slog.Logger, dataDir, cert, key string, insecure bool, sans 
 		log.Warn("serving plain HTTP (--insecure-http): anyone on the network can read and change jobs and reports")
 		return nil, nil
 	}
+	var c tls.Certificate
+	var err error
 	if cert != "" {
-		c, err := server.LoadOperatorCert(cert, key)
-		if err != nil {
-			return nil, err
-		}
-		return server.TLSConfig(c), nil
+		c, err = server.LoadOperatorCert(cert, key)
+	} else {
+		c, err = server.EnsureSelfSignedTLS(dataDir, append(server.DefaultSANs(), sans...), time.Now(), log)
 	}
-	c, err := server.EnsureSelfSignedTLS(dataDir, append(server.DefaultSANs(), sans...), time.Now(), log)
 	if err != nil {
 		return nil, err
 	}
+	logPin(log, c)
 	return server.TLSConfig(c), nil
+}
+
+// logPin says which server_ca_pin agents may set for this certificate:
+// operators pinning the server need it, and reading it off the server's
+// own log is simpler than running openssl on the certificate.
+func logPin(log *slog.Logger, c tls.Certificate) {
+	if len(c.Certificate) == 0 {
+		return
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		return
+	}
+	log.Info("serving HTTPS", "subject", leaf.Subject.String(), "server_ca_pin", api.SPKIPin(leaf))
 }
 
 // listFlag collects a repeated flag.
