@@ -29,3 +29,18 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A database in a directory that does not exist yet (a fresh data
+// directory) is created, in a 0700 directory.
+func TestDatabaseDirectoryCreatedPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "db")
+	s, err := Open(filepath.Join(dir, "bootserver.db"), Options{})
+	if err != nil {
+		t.Fatalf("open in a missing directory: %v", err)
+	}
+	s.Close()
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("database directory: %v %v, want mode 700", fi, err)
+	}
+}
