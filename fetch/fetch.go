@@ -39,6 +39,7 @@ type Installed struct {
 	Dir      string // absolute; relative command paths resolve here
 	Checksum string // "SHA256:<hex>" of the archive it was unpacked from
 	URL      string // where it came from, password redacted
+	SignedBy string // key id of the trusted key that signed it; "" when none was checked
 	Manifest Manifest
 }
 
@@ -117,6 +118,10 @@ func (s *Store) expectedDigest(src source, checksum string, lim limits) (expecte
 
 // present finds an installed version that satisfies req: same checksum
 // (and version, when named), or with no checksum known, the same version.
+// With trusted_keys set, a version installed before they were (or signed
+// by a key no longer trusted) does not satisfy it: its archive is fetched
+// again and its signature checked like a new one's (install), and only
+// then is it reused.
 func (s *Store) present(req Request, digest string) (*Installed, error) {
 	list, err := s.List(req.Name)
 	if err != nil {
@@ -124,6 +129,9 @@ func (s *Store) present(req Request, digest string) (*Installed, error) {
 	}
 	for i := range list {
 		inst := &list[i]
+		if !s.signedByTrusted(inst.SignedBy) {
+			continue
+		}
 		if digest == "" {
 			if req.Version != "" && inst.Version == req.Version {
 				return inst, nil
@@ -170,8 +178,12 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkSignature(ctx, log, req, archive, work); err != nil {
+	signedBy, err := s.checkSignature(ctx, log, req, archive, work)
+	if err != nil {
 		return nil, err
+	}
+	if inst, err := s.resign(log, req, got, signedBy); inst != nil || err != nil {
+		return inst, err
 	}
 	if want.digest == "" { // unchecked remote source: maybe known after all
 		if inst, err := s.present(req, got); inst != nil || err != nil {
@@ -190,7 +202,7 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 	if req.Version != "" && m.Version != req.Version {
 		return nil, versionMismatch(req.Version, m.Version)
 	}
-	mk := marker{Name: req.Name, Version: m.Version, Checksum: FormatChecksum(got), URL: src.display, FetchedAt: time.Now().UTC()}
+	mk := marker{Name: req.Name, Version: m.Version, Checksum: FormatChecksum(got), URL: src.display, FetchedAt: time.Now().UTC(), SignedBy: signedBy}
 	if err := writeMarker(pkg, mk); err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func (s *Store) readInstalled(name, version string) (Installed, error) {
 	if err != nil {
 		return Installed{}, err
 	}
-	return Installed{Name: name, Version: version, Dir: dir, Checksum: mk.Checksum, URL: mk.URL, Manifest: m}, nil
+	return Installed{Name: name, Version: version, Dir: dir, Checksum: mk.Checksum, URL: mk.URL, SignedBy: mk.SignedBy, Manifest: m}, nil
 }
 
 // Remove deletes every version of name and its directory. Removing a name

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/bootagent/bootagent/atomicfile"
 )
 
 // markerFile records, inside each installed version, what it was made
@@ -21,6 +23,21 @@ type marker struct {
 	Checksum  string    `json:"checksum"` // SHA256:<hex>
 	URL       string    `json:"url"`      // redacted: no password on disk
 	FetchedAt time.Time `json:"fetched_at"`
+	// SignedBy is the key id (syntax.KeyID) of the trusted key whose
+	// signature over the archive was verified; "" when none was checked
+	// (no trusted_keys then). With trusted_keys set, a version not signed
+	// by one of them is not reused as it is (see present).
+	SignedBy string `json:"signed_by,omitempty"`
+}
+
+// rewriteMarker replaces the marker of an installed version, atomically:
+// the version may be running, and a torn marker would hide it from List.
+func rewriteMarker(dir string, m marker) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, markerFile), append(b, '\n'), 0o644)
 }
 
 func writeMarker(dir string, m marker) error {

@@ -24,21 +24,71 @@ const maxLegacyMessage = 64 << 20
 // downloaded archive carries a minisign signature by one of them. It runs
 // after the checksum and before unpack, so an unsigned package never has
 // an entry written; the signature is fetched into work, and goes with it.
-func (s *Store) checkSignature(ctx context.Context, log *slog.Logger, req Request, archive, work string) error {
+// It returns the id of the key that signed it ("" without trusted keys).
+func (s *Store) checkSignature(ctx context.Context, log *slog.Logger, req Request, archive, work string) (string, error) {
 	keys := s.opts.TrustedKeys
 	if len(keys) == 0 {
-		return nil
+		return "", nil
 	}
 	text, where, err := s.signatureText(ctx, log, req, work)
 	if err != nil {
-		return err
+		return "", err
 	}
 	sig, err := verifySignature(archive, text, where, keys)
 	if err != nil {
-		return err
+		return "", err
 	}
-	log.Info("package signature verified", "key_id", syntax.KeyID(sig.KeyID), "trusted_comment", sig.TrustedComment)
-	return nil
+	id := syntax.KeyID(sig.KeyID)
+	log.Info("package signature verified", "key_id", id, "trusted_comment", sig.TrustedComment)
+	return id, nil
+}
+
+// signedByTrusted says whether an installed version signed by keyID may be
+// reused as it is: always without trusted_keys, else only when keyID is
+// one of them.
+func (s *Store) signedByTrusted(keyID string) bool {
+	if len(s.opts.TrustedKeys) == 0 {
+		return true
+	}
+	for _, k := range s.opts.TrustedKeys {
+		if syntax.KeyID(k.ID()) == keyID {
+			return true
+		}
+	}
+	return false
+}
+
+// resign is the end of checking again a version installed before the
+// current trusted_keys: the archive just downloaded has digest and a
+// signature by keyID, so the installed version with that digest (and
+// version, when named) is recorded as signed and reused, without
+// unpacking it again over what may be running. nil when there is none.
+func (s *Store) resign(log *slog.Logger, req Request, digest, keyID string) (*Installed, error) {
+	if keyID == "" {
+		return nil, nil
+	}
+	list, err := s.List(req.Name)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		inst := &list[i]
+		if d, _ := ParseChecksum(inst.Checksum); d != digest || (req.Version != "" && inst.Version != req.Version) {
+			continue
+		}
+		mk, err := readMarker(inst.Dir)
+		if err != nil {
+			return nil, err
+		}
+		mk.SignedBy = keyID
+		if err := rewriteMarker(inst.Dir, mk); err != nil {
+			return nil, fmt.Errorf("record the signature of %s %s: %w", req.Name, inst.Version, err)
+		}
+		log.Info("installed package now verified against trusted_keys", "version", inst.Version, "key_id", keyID)
+		inst.SignedBy = keyID
+		return inst, nil
+	}
+	return nil, nil
 }
 
 // signatureText is the request's inline signature, or the one fetched
