@@ -16,6 +16,7 @@ build:
 	$(STATIC) $(GO) build -o $(BIN)/bootagent ./cmd/bootagent
 	$(STATIC) $(GO) build -o $(BIN)/bootserver ./cmd/bootserver
 	$(STATIC) $(GO) build -o $(BIN)/bootload ./cmd/bootload
+	$(STATIC) $(GO) build -o $(BIN)/minisign aead.dev/minisign/cmd/minisign
 
 # Runs bootserver and bootagent together in the foreground on the examples:
 # state under .run/ (git-ignored), desired files from examples/agents.d.

@@ -9,6 +9,18 @@ mkdir -p .run
 tar -C examples/demo-package -czf .run/demo-1.0.tar.gz agent.yaml run.sh
 echo "SHA256:$(sha256sum .run/demo-1.0.tar.gz | cut -d' ' -f1)" > .run/demo-1.0.tar.gz.sha256
 
+# Signed packages (SPEC §10): a development key pair, made once under .run
+# (no password: a demo; a fleet's release key lives on a release machine,
+# never on the server), signs the demo package; examples/bootagent.yaml
+# trusts it (trusted_keys) and installs nothing unsigned. bin/minisign is
+# the minisign tool built from the module the agent verifies with.
+if [ ! -s .run/dev.key ] || [ ! -s .run/dev.pub ]; then
+  rm -f .run/dev.key .run/dev.pub
+  (umask 077 && bin/minisign -G -W -p .run/dev.pub -s .run/dev.key > /dev/null)
+  chmod 644 .run/dev.pub
+fi
+bin/minisign -S -q -s .run/dev.key -t "demo 1.0, signed by make run" -m .run/demo-1.0.tar.gz
+
 # The server's data directory is .run: its first start writes the admin
 # token the CLI needs to .run/admin.token (0600), and the CA (.run/ca.pem,
 # key .run/ca.key 0600) with the server certificate it serves HTTPS with;
@@ -42,7 +54,7 @@ From another terminal:
   bin/bootserver hosts
   bin/bootserver job add --host $(hostname) --action install --name demo \\
       --url file://$PWD/.run/demo-1.0.tar.gz --checksum $(cat .run/demo-1.0.tar.gz.sha256)
-  bin/bootserver jobs
+  bin/bootserver jobs                            # the install runs once its signature (.minisig) checks out
   bin/bootserver token create --uses 1 --ttl 24h   # a token for another host (enroll_token_file)
   bin/bootserver token list
   bin/bootserver host revoke $(hostname)           # its credential fails at once; queued jobs cancelled
