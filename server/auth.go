@@ -1,8 +1,10 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/bootagent/bootagent/api"
@@ -17,9 +19,19 @@ type tokenHandler func(w http.ResponseWriter, r *http.Request, who api.AdminToke
 // log names the token by id only, never its secret.
 func (s *Server) guard(need string, h tokenHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		addr := remoteHost(r)
+		if blocked, after := s.adminFails.blocked(addr, s.store.unix()); blocked {
+			w.Header().Set("Retry-After", strconv.FormatInt(after, 10))
+			s.log.Warn("admin request refused: too many bad admin tokens", "addr", addr, "retry_after", after)
+			writeJSON(w, http.StatusTooManyRequests, api.AdminError{Error: "too many requests with a bad admin token from " + addr + "; retry later"})
+			return
+		}
 		who, err := s.authorize(r, need)
 		if err != nil {
-			s.log.Info("admin request refused", "method", r.Method, "path", r.URL.Path, "addr", remoteHost(r), "err", err)
+			if errors.Is(err, ErrUnauthorized) {
+				s.adminFails.fail(addr, s.store.unix())
+			}
+			s.log.Info("admin request refused", "method", r.Method, "path", r.URL.Path, "addr", addr, "err", err)
 			writeAdminError(w, err)
 			return
 		}

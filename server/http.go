@@ -26,6 +26,10 @@ type Server struct {
 	tls     *tls.Config // nil: plain HTTP (--insecure-http)
 	open    bool        // --open-enrollment: register needs no token
 	fails   failLimiter // refused registers by address (ratelimit.go)
+	// adminFails: admin requests refused for their token (401), by
+	// address, under the same rule: guessing admin tokens is slowed down
+	// like guessing enrollment tokens.
+	adminFails failLimiter
 }
 
 // SetOpenEnrollment lets hosts register without an enrollment token

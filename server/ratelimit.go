@@ -10,6 +10,9 @@ import (
 // used-up token or credential) more than enrollFailLimit times in
 // enrollFailWindow is answered 429 with Retry-After until the window ends,
 // good token or not, so guessing tokens costs a window per few tries.
+// Admin requests refused for their token (401) count the same way, in a
+// table of their own (Server.adminFails), so an operator locked out by a
+// typo does not lock agents out of registering from the same address.
 const (
 	enrollFailLimit  = 30
 	enrollFailWindow = time.Minute

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -49,4 +50,35 @@ func TestRepeatedBadEnrollmentsRateLimited(t *testing.T) {
 	}
 	ts.clk.Advance(enrollFailWindow)
 	enrollOver(t, ts, "web", "sn-web", created.Token)
+}
+
+// Guessing admin tokens is slowed down the same way (SPEC §10): after
+// enrollFailLimit requests refused for their token, an address gets 429
+// with Retry-After, even with the right token, until the window ends; a
+// read token refused a change (403) is not a guess and does not count.
+// Agents registering from that address are not locked out.
+func TestRepeatedBadAdminTokensRateLimited(t *testing.T) {
+	ts := closedServer(t)
+	var created api.EnrollTokenCreated
+	ts.call(t, "POST", api.PathAdminEnrollTokens, api.EnrollTokenRequest{}, 201, &created)
+	read := adminToken(t, ts.Store, api.RoleRead)
+	for i := range enrollFailLimit + 5 {
+		if code, b := ts.doAs(t, read.Token, "POST", api.PathAdminJobs, mustJSON(t, installReq("web-17", "A"))); code != 403 {
+			t.Fatalf("read token on a change, attempt %d: %d %s, want 403", i, code, b)
+		}
+	}
+	for i := range enrollFailLimit {
+		if code, b := ts.doAs(t, "bsa_0123456789ab_c2VjcmV0c2VjcmV0", "GET", api.PathAdminHosts, nil); code != 401 {
+			t.Fatalf("bad token %d: %d %s, want 401", i, code, b)
+		}
+	}
+	code, b := ts.doAs(t, ts.token, "GET", api.PathAdminHosts, nil)
+	if code != 429 || !strings.Contains(string(b), "too many requests with a bad admin token") {
+		t.Fatalf("after %d bad tokens, the good one: %d %s, want 429", enrollFailLimit, code, b)
+	}
+	enrollOver(t, ts, "web", "sn-web", created.Token)
+	ts.clk.Advance(enrollFailWindow)
+	if code, b := ts.doAs(t, ts.token, "GET", api.PathAdminHosts, nil); code != 200 {
+		t.Fatalf("after the window: %d %s, want 200", code, b)
+	}
 }
