@@ -80,7 +80,7 @@ func TestHostsAndAgents(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "AGENTSN") ||
-		!slicesEqual(strings.Fields(lines[1])[:3], []string{"sn-17", "web-17", "-"}) || !strings.HasSuffix(lines[1], "2       yes") {
+		!slicesEqual(strings.Fields(lines[1])[:3], []string{"sn-17", "web-17", "-"}) || !strings.HasSuffix(lines[1], "2       yes   no") {
 		t.Fatalf("hosts table:\n%s", out)
 	}
 	code, out, _ = run(t, env, "hosts", "--json")
