@@ -157,7 +157,7 @@ func TestCgroupMemoryLimitOOMKills(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd, release := cgStartGated(t, `head -c 200M /dev/zero | tail`)
+	cmd, release := cgStartGated(t, `head -c 200000000 /dev/zero | tail`) // bytes: busybox head has no M suffix
 	if err := c.Add(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func cgroupV2Prepare() (string, error) {
 		return "", err
 	}
 	if !inLeaf {
-		leaf := filepath.Join(ownDir, cgroupV2DaemonLeaf)
+		leaf := filepath.Join(ownDir, CgroupV2DaemonLeaf)
 		if err := os.Mkdir(leaf, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return "", fmt.Errorf("cgroup v2: create the daemon's leaf %s: %w", leaf, err)
 		}

@@ -21,8 +21,8 @@ func TestCgroupV2AgentsBeneathOwnCgroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if path.Base(self) != cgroupV2DaemonLeaf {
-		t.Fatalf("this process is in %q after OpenCgroup, want its leaf .../%s", self, cgroupV2DaemonLeaf)
+	if path.Base(self) != CgroupV2DaemonLeaf {
+		t.Fatalf("this process is in %q after OpenCgroup, want its leaf .../%s", self, CgroupV2DaemonLeaf)
 	}
 	own := path.Dir(self)
 	if own == "." {

@@ -18,8 +18,9 @@ import (
 // them inside the service's cgroup, as Delegate=yes expects, and in its
 // memory accounting.
 
-// cgroupV2DaemonLeaf is the leaf the daemon moves itself into.
-const cgroupV2DaemonLeaf = "daemon"
+// CgroupV2DaemonLeaf is the leaf of its own cgroup the daemon moves itself
+// into (exported for tests that imitate a service manager).
+const CgroupV2DaemonLeaf = "daemon"
 
 // cgroupV2SelfPath finds the unified hierarchy's line ("0::/path") in the
 // content of /proc/self/cgroup and returns its path without slashes ("" is
@@ -41,7 +42,7 @@ func cgroupV2SelfPath(procCgroup string) (string, error) {
 // cgroup named exactly "daemon" is this layout's leaf.
 func cgroupV2Own(self string) (own string, inLeaf bool) {
 	self = strings.Trim(self, "/")
-	if path.Base(self) != cgroupV2DaemonLeaf {
+	if path.Base(self) != CgroupV2DaemonLeaf {
 		return self, false
 	}
 	own = path.Dir(self)
@@ -56,9 +57,9 @@ func cgroupV2Own(self string) (own string, inLeaf bool) {
 // neither be it (empty parent, agent "daemon") nor sit below it.
 func cgroupV2AgentPath(own, parent, name string) (string, error) {
 	first, _, _ := strings.Cut(path.Join(parent, name), "/")
-	if first == cgroupV2DaemonLeaf {
+	if first == CgroupV2DaemonLeaf {
 		return "", fmt.Errorf("%w: cgroup %q would be or sit inside the daemon's own leaf cgroup %q on cgroup v2: choose another cgroup_parent",
-			ErrCgroupInvalidName, path.Join(parent, name), path.Join(own, cgroupV2DaemonLeaf))
+			ErrCgroupInvalidName, path.Join(parent, name), path.Join(own, CgroupV2DaemonLeaf))
 	}
 	return path.Join(own, parent, name), nil
 }
