@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test deps bench fuzz soak lint clean
+.PHONY: all build run test test-cgroup2 deps bench fuzz soak lint clean
 
 all: build
 
@@ -28,10 +28,19 @@ run: build
 test: lint
 	$(GO) test -race -count=1 -timeout 9m ./...
 
+# The cgroup tests and scenarios on a real cgroup v2 kernel, at the root
+# and nested as a systemd service: Debian's kernel booted in QEMU (KVM or
+# TCG) with the static test binaries; the list is scripts/cgroup2-vm/tests.
+# Skips without qemu/busybox-static/cpio/apt, fails then under
+# BOOTAGENT_REQUIRE_TOOLS=1.
+test-cgroup2:
+	GO=$(GO) ./scripts/cgroup2-vm/run.sh
+
 # System packages (Debian) that some tests need; without them those tests
 # skip with the reason, except under BOOTAGENT_REQUIRE_TOOLS=1 (.ci/run),
 # where they fail. One line per need, so each says why it is here.
 DEPS_APT :=
+DEPS_APT += qemu-system-x86 busybox-static cpio   # make test-cgroup2: a cgroup v2 VM on Debian's kernel (fetched with apt-get download)
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)

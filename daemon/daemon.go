@@ -112,6 +112,11 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 		return nil, err
 	}
 	cgErr := supervise.CgroupsAvailable()
+	if cgErr == nil {
+		// Before any child exists: on v2 the daemon moves itself into
+		// the leaf of its own cgroup (SPEC §5).
+		cgErr = supervise.PrepareCgroups()
+	}
 	if cgErr != nil {
 		logger.Warn("cgroups unavailable: agents with limits will not start", "reason", cgErr)
 	}

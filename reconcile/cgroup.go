@@ -94,7 +94,7 @@ func (w *worker) cgroupFor(parent string) (*supervise.Cgroup, error) {
 		// The old parent goes with its last agent; rmdir refuses while
 		// other adopted agents still run under it.
 		if i := strings.LastIndexByte(old, '/'); i > 0 {
-			if err := supervise.RemoveCgroupParent(old[:i]); err == nil {
+			if err := supervise.RemoveRecordedCgroupParent(old); err == nil {
 				w.log.Info("removed the previous cgroup parent", "parent", old[:i])
 			}
 		}

@@ -24,15 +24,15 @@ type CgroupStats struct {
 	OOMKills    uint64  // processes the kernel killed for exceeding the limit
 }
 
-// Cgroup is one sub-agent's cgroup, <parent>/<name> under the root of every
-// hierarchy (v1) or of the unified tree (v2). The path is absolute, not
-// relative to the daemon's own cgroup: a daemon started by systemd lives in
-// its service's cgroup, and agents inside it would be killed with the
-// service and could not be found again by a daemon started elsewhere.
+// Cgroup is one sub-agent's cgroup: <parent>/<name> under the root of
+// every hierarchy on v1; on v2 <own>/<parent>/<name> beneath the daemon's
+// own cgroup (SPEC §5, cgroup_v2layout.go), so that a daemon run as a
+// systemd service with Delegate=yes keeps its agents inside what it was
+// delegated.
 //
 // Methods are safe for concurrent use; Set and KillAll are serialised.
 type Cgroup struct {
-	rel    string          // "bootagent/name", what Path reports
+	rel    string          // "bootagent/name" (v2: "<own>/bootagent/name"), what Path reports
 	mgr    cgroups.Manager // v1 fs or v2 fs2, chosen by manager.New
 	v2     bool
 	dir    string // where processes are listed: v1 memory hierarchy, v2 the unified dir
@@ -71,24 +71,44 @@ func cgroupConfig(rel string) *cgroups.Cgroup {
 // Hybrid hosts (v1 controllers plus an empty v2 tree) count as v1.
 func IsCgroupV2() bool { return cgroups.IsCgroup2UnifiedMode() }
 
-// OpenCgroup creates <parent>/<name>, or reuses it when it exists, so that a
-// restarted daemon can adopt agents left running by a crashed one. Limits
-// already in place are kept; call Set to change them.
+// OpenCgroup creates the agent's cgroup for parent (cgroup_parent) and
+// name, or reuses it when it exists, so that a restarted daemon can adopt
+// agents left running by a crashed one. Limits already in place are kept;
+// call Set to change them. On v2 the first call also moves this process
+// into its leaf cgroup (PrepareCgroups).
 func OpenCgroup(parent, name string) (*Cgroup, error) {
-	rel, err := cgroupRelPath(parent, name)
+	rel, err := CgroupPath(parent, name)
 	if err != nil {
 		return nil, fmt.Errorf("open cgroup: %w", err)
+	}
+	return openCgroupAt(rel)
+}
+
+// openCgroupAt opens rel, a path relative to the root of the hierarchies.
+func openCgroupAt(rel string) (*Cgroup, error) {
+	v2 := IsCgroupV2()
+	if v2 {
+		own, err := cgroupV2OwnPrepared()
+		if err != nil {
+			return nil, fmt.Errorf("cgroup %s: %w", rel, err)
+		}
+		if err := cgroupV2Create(own, rel); err != nil {
+			return nil, fmt.Errorf("cgroup %s: %w", rel, err)
+		}
 	}
 	mgr, err := manager.New(cgroupConfig(rel))
 	if err != nil {
 		return nil, fmt.Errorf("cgroup %s: open: %w", rel, err)
 	}
-	// Apply with pid -1 only creates the directories (MkdirAll: existing
-	// ones are fine), which is what makes reuse after a crash work.
-	if err := mgr.Apply(-1); err != nil {
-		return nil, fmt.Errorf("cgroup %s: create: %w", rel, err)
+	if !v2 {
+		// Apply with pid -1 only creates the directories (MkdirAll:
+		// existing ones are fine), which is what makes reuse after a
+		// crash work.
+		if err := mgr.Apply(-1); err != nil {
+			return nil, fmt.Errorf("cgroup %s: create: %w", rel, err)
+		}
 	}
-	c := &Cgroup{rel: rel, mgr: mgr, v2: IsCgroupV2()}
+	c := &Cgroup{rel: rel, mgr: mgr, v2: v2}
 	if c.v2 {
 		c.dir, c.cpuDir = mgr.Path(""), mgr.Path("")
 	} else {
@@ -101,10 +121,21 @@ func OpenCgroup(parent, name string) (*Cgroup, error) {
 }
 
 // CgroupPath is what Path reports for the cgroup OpenCgroup(parent, name)
-// opens, without opening it.
+// opens, without opening it (on v2 it settles the daemon's own cgroup,
+// PrepareCgroups).
 func CgroupPath(parent, name string) (string, error) {
 	rel, err := cgroupRelPath(parent, name)
 	if err != nil {
+		return "", fmt.Errorf("cgroup of %s: %w", name, err)
+	}
+	if !IsCgroupV2() {
+		return rel, nil
+	}
+	own, err := cgroupV2OwnPrepared()
+	if err != nil {
+		return "", fmt.Errorf("cgroup of %s: %w", name, err)
+	}
+	if rel, err = cgroupV2AgentPath(own, parent, name); err != nil {
 		return "", fmt.Errorf("cgroup of %s: %w", name, err)
 	}
 	return rel, nil
@@ -119,7 +150,12 @@ func OpenRecordedCgroup(rel, name string) (*Cgroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return OpenCgroup(parent, name)
+	// The same rules as a configured path: no "..", nothing outside the tree.
+	full, err := cgroupRelPath(parent, name)
+	if err != nil {
+		return nil, fmt.Errorf("open recorded cgroup %q: %w", rel, err)
+	}
+	return openCgroupAt(full)
 }
 
 // recordedCgroupParent is the parent of a recorded cgroup path, which must
@@ -137,9 +173,19 @@ func recordedCgroupParent(rel, name string) (string, error) {
 }
 
 // Path identifies the cgroup for a state record: relative to the root of
-// each hierarchy (v1) or of the unified tree (v2), e.g. "bootagent/myagent".
+// each hierarchy (v1) or of the unified tree (v2), e.g. "bootagent/myagent"
+// or, under systemd on v2, "system.slice/bootagent.service/bootagent/myagent".
 // Outside a cgroup namespace it is also what /proc/<pid>/cgroup shows,
 // with a leading slash, which is how adoption recognises an agent's process.
 func (c *Cgroup) Path() string { return c.rel }
 
 func (c *Cgroup) String() string { return "cgroup " + c.rel }
+
+// UnifiedDir is the cgroup's directory on v2 (what FD opens, for a child
+// started straight into it); false on v1, which has one per controller.
+func (c *Cgroup) UnifiedDir() (string, bool) {
+	if !c.v2 {
+		return "", false
+	}
+	return c.dir, true
+}

@@ -3,14 +3,15 @@ package supervise
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
 )
 
-// cgroupV2Root is where the unified hierarchy is mounted on v2-only hosts.
+// cgroupV2Root is where the unified hierarchy is mounted on v2-only hosts
+// (cgroupV2Available, in cgroup_v2home.go, checks the daemon's own cgroup
+// under it).
 const cgroupV2Root = "/sys/fs/cgroup"
 
 // cgroupV1Needed: cpu for the CFS quota, cpuacct for CPU time, memory for
@@ -31,25 +32,6 @@ func CgroupsAvailable() error {
 		return cgroupV2Available()
 	}
 	return cgroupV1Available()
-}
-
-func cgroupV2Available() error {
-	data, err := os.ReadFile(cgroupV2Root + "/cgroup.controllers")
-	if err != nil {
-		return fmt.Errorf("cgroup v2: %w: %w", ErrCgroupControllerMissing, err)
-	}
-	have := strings.Fields(string(data))
-	var missing []string
-	for _, want := range cgroupV2Needed {
-		if !slices.Contains(have, want) {
-			missing = append(missing, want)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("cgroup v2: %w: %s not in %s/cgroup.controllers",
-			ErrCgroupControllerMissing, strings.Join(missing, ", "), cgroupV2Root)
-	}
-	return cgroupWritable(cgroupV2Root)
 }
 
 func cgroupV1Available() error {

@@ -171,6 +171,12 @@ func startBg(ts *testscript.TestScript, name, logName string, argv []string, rea
 	cmd.Dir = work
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = scriptEnv(ts)
+	if len(argv) > 1 && argv[0] == "bootagent" && argv[1] == "run" {
+		attr, done, err := serviceCgroupAttr(ts) // nil unless make test-cgroup2's nested run
+		ts.Check(err)
+		defer done()
+		cmd.SysProcAttr = attr
+	}
 	ts.Check(cmd.Start())
 	p := &bgProc{cmd: cmd, exited: make(chan error, 1), log: logPath}
 	go func() { p.exited <- cmd.Wait() }()
