@@ -195,14 +195,15 @@ func (s *Store) failingAgents(ctx context.Context, n int) ([]api.AgentInfo, erro
 	return out, nil
 }
 
-// EventPage selects events by id: newest first, Before (exclusive, 0: the
-// newest) or After (exclusive, oldest first: what a live view has not
-// seen yet), of one host or all.
+// EventPage selects events by id, of one host or all: newest first
+// before Before (0: the newest), or with Forward oldest first after After
+// (what a live view has not seen yet).
 type EventPage struct {
-	Host   string // agentsn or hostname; "" all
-	Before int64
-	After  int64
-	Limit  int // default DefaultPageSize
+	Host    string // agentsn or hostname; "" all
+	Before  int64
+	Forward bool
+	After   int64
+	Limit   int // default DefaultPageSize
 }
 
 // EventsPage lists one page of events through the primary key (or the
@@ -221,7 +222,7 @@ func (s *Store) EventsPage(ctx context.Context, p EventPage) ([]api.EventInfo, e
 	}
 	order := " ORDER BY e.id DESC"
 	switch {
-	case p.After > 0:
+	case p.Forward:
 		where, args = append(where, "e.id > ?"), append(args, p.After)
 		order = " ORDER BY e.id"
 	case p.Before > 0:

@@ -125,7 +125,7 @@ func TestEventsPageAndNewEvents(t *testing.T) {
 	if err != nil || len(older) != 2 || older[0].Message != "m1" {
 		t.Fatalf("older page = %+v, %v", older, err)
 	}
-	after, err := s.EventsPage(ctx(t), EventPage{After: older[0].ID, Host: "h"})
+	after, err := s.EventsPage(ctx(t), EventPage{Forward: true, After: older[0].ID, Host: "h"})
 	if err != nil || len(after) != 3 || after[0].Message != "m2" || after[2].Message != "m4" {
 		t.Fatalf("after = %+v, %v", after, err)
 	}

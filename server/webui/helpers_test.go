@@ -22,11 +22,11 @@ import (
 // fixture is a real store behind the real server handler with the UI
 // mounted, on a real HTTP server on 127.0.0.1.
 type fixture struct {
-	store        *server.Store
-	ts           *httptest.Server
-	admin, read  api.AdminTokenCreated
-	log          *testlog.Buffer
-	rollouts     *fakeRollouts
+	store       *server.Store
+	ts          *httptest.Server
+	admin, read api.AdminTokenCreated
+	log         *testlog.Buffer
+	rollouts    *fakeRollouts
 }
 
 type fixtureOpts struct {

@@ -80,7 +80,7 @@ func (u *UI) handleEventStream(w http.ResponseWriter, r *http.Request, v *viewer
 	defer end.Stop()
 	for {
 		woke := u.store.NewEvents() // before reading: an event between the two still wakes us
-		events, err := u.store.EventsPage(r.Context(), server.EventPage{Host: host, After: after, Limit: streamBatch})
+		events, err := u.store.EventsPage(r.Context(), server.EventPage{Host: host, Forward: true, After: after, Limit: streamBatch})
 		if err != nil {
 			u.log.Warn("web UI event stream ended", "err", err, "token_id", v.TokenID())
 			return
