@@ -31,6 +31,7 @@ test: lint
 # skip with the reason, except under BOOTAGENT_REQUIRE_TOOLS=1 (.ci/run),
 # where they fail. One line per need, so each says why it is here.
 DEPS_APT :=
+DEPS_APT += chromium   # server/webui browser tests (chromedp drives headless Chromium)
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
@@ -42,6 +43,7 @@ bench: build
 	$(GO) test -run '^$$' -bench FetchInstall -benchtime 3x ./fetch/
 	$(GO) test -run '^$$' -bench FetchReapply -benchtime 200x ./fetch/
 	$(GO) test -run '^$$' -bench Outbox -benchtime 1x ./api/
+	$(GO) test -run '^$$' -bench Pages -benchtime 20x ./server/webui/
 	./scripts/bench.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
