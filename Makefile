@@ -41,6 +41,7 @@ test-cgroup2:
 # where they fail. One line per need, so each says why it is here.
 DEPS_APT :=
 DEPS_APT += qemu-system-x86 busybox-static cpio   # make test-cgroup2: a cgroup v2 VM on Debian's kernel (fetched with apt-get download)
+DEPS_APT += chromium   # server/webui browser tests (chromedp drives headless Chromium)
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
@@ -52,6 +53,7 @@ bench: build
 	$(GO) test -run '^$$' -bench FetchInstall -benchtime 3x ./fetch/
 	$(GO) test -run '^$$' -bench FetchReapply -benchtime 200x ./fetch/
 	$(GO) test -run '^$$' -bench Outbox -benchtime 1x ./api/
+	$(GO) test -run '^$$' -bench Pages -benchtime 20x ./server/webui/
 	./scripts/bench.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh

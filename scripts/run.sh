@@ -48,6 +48,8 @@ fi
 cat <<MSG
 bootserver listening on https://127.0.0.1:8600 (log: .run/bootserver.log, CA: .run/ca.pem)
 bootagent starting with examples/bootagent.yaml (Ctrl-C stops both)
+Web UI: https://127.0.0.1:8600/ — sign in with the admin token in .run/admin.token
+  (the browser warns about the server's own CA: trust .run/ca.pem, or accept the warning on this machine)
 From another terminal:
   export BOOTSERVER_DATA_DIR=$PWD/.run    # where the CLI finds admin.token and ca.pem
   bin/bootagent status --config examples/bootagent.yaml

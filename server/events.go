@@ -87,6 +87,7 @@ func (s *Store) insertEvent(t *txn, agentsn string, e api.Event) (int, error) {
 	}
 	if n > 0 {
 		t.afterCommit(func() {
+			s.newEvents.fire()
 			s.log.Info("event", "agentsn", agentsn, "agent", e.Agent, "type", e.Type, "time", e.Time, "message", e.Message)
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bootagent/bootagent/api"
@@ -23,13 +24,24 @@ type Server struct {
 	store   *Store
 	log     *slog.Logger
 	handler http.Handler
-	tls     *tls.Config // nil: plain HTTP (--insecure-http)
-	open    bool        // --open-enrollment: register needs no token
-	fails   failLimiter // refused registers by address (ratelimit.go)
+	tls     *tls.Config  // nil: plain HTTP (--insecure-http)
+	open    bool         // --open-enrollment: register needs no token
+	fails   failLimiter  // refused registers by address (ratelimit.go)
+	ui      http.Handler // the web UI (server/webui) at /, or nil
 	// adminFails: admin requests refused for their token (401), by
 	// address, under the same rule: guessing admin tokens is slowed down
-	// like guessing enrollment tokens.
+	// like guessing enrollment tokens (the web UI's sign-in too).
 	adminFails failLimiter
+}
+
+// SetUI serves h (the web UI, SPEC §12) for every path that is not the
+// agent or admin API; call it before Serve.
+func (s *Server) SetUI(h http.Handler) { s.ui = h }
+
+// apiPath says whether path belongs to the JSON APIs, which answer
+// unknown paths in JSON, never with a UI page.
+func apiPath(path string) bool {
+	return strings.HasPrefix(path, "/agent/") || strings.HasPrefix(path, "/admin/") || path == "/healthz"
 }
 
 // SetOpenEnrollment lets hosts register without an enrollment token
@@ -76,6 +88,10 @@ func New(store *Store, log *slog.Logger) *Server {
 	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostUnrevoke, s.guard(api.RoleAdmin, s.handleUnrevokeHost))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.ui != nil && !apiPath(r.URL.Path) {
+			s.ui.ServeHTTP(w, r)
+			return
+		}
 		writeAdminError(w, fmt.Errorf("%w: no such endpoint: %s %s", errNotFound, r.Method, r.URL.Path))
 	})
 	s.handler = mux

@@ -138,6 +138,16 @@ CREATE TABLE host_revoked (
 	revoked INTEGER NOT NULL
 ) STRICT;
 `,
+	// 5: the web UI's fleet overview (agent_states.go): each host's agents
+	// that are not running, summarised at each report, read through partial
+	// indexes so the overview never parses every status document. Hosts
+	// migrated from an older version fill them at their next report.
+	`
+ALTER TABLE hosts ADD COLUMN agent_states TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN failing INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX hosts_agent_states ON hosts(agentsn) WHERE agent_states <> '';
+CREATE INDEX hosts_failing ON hosts(hostname, agentsn) WHERE failing > 0;
+`,
 }
 
 // schemaVersion is the version this bootserver writes.

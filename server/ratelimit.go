@@ -77,3 +77,20 @@ func (l *failLimiter) prune(now int64) {
 		clear(l.m) // all live: forget them rather than grow without bound
 	}
 }
+
+// AdminGuesses is the count of admin-token refusals by address, shared with
+// the admin API's other doors (the web UI's sign-in), so guesses are
+// counted once per address whichever way they come in.
+type AdminGuesses struct{ s *Server }
+
+// AdminGuesses gives the web UI the admin API's table.
+func (s *Server) AdminGuesses() AdminGuesses { return AdminGuesses{s} }
+
+// Blocked says whether addr (a host, no port) may not try a token now,
+// and for how many seconds more.
+func (g AdminGuesses) Blocked(addr string) (bool, int64) {
+	return g.s.adminFails.blocked(addr, g.s.store.unix())
+}
+
+// Refused counts a token refused from addr.
+func (g AdminGuesses) Refused(addr string) { g.s.adminFails.fail(addr, g.s.store.unix()) }

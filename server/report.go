@@ -45,8 +45,9 @@ func (s *Store) report(t *txn, doc *api.StatusDoc, raw []byte, addr string) ([]a
 			s.log.Info("host renamed", "agentsn", doc.AgentSN, "from", h.hostname, "hostname", doc.Hostname)
 		})
 	}
+	states, failing := agentStates(doc.Agents)
 	if err := exec(t.st.hostReport, doc.AgentSN, doc.Hostname, t.now, addr, doc.Version, doc.Step,
-		countAgents(doc.Agents), string(raw)); err != nil {
+		countAgents(doc.Agents), string(raw), states, failing); err != nil {
 		return nil, fmt.Errorf("update host: %w", err)
 	}
 	for _, e := range doc.Events {

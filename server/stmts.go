@@ -49,7 +49,7 @@ func prepare(ctx context.Context, conn *sql.Conn) (*stmts, error) {
 		{&st.hostByOrigin, `SELECT agentsn, tags FROM hosts WHERE reassigned_from = ? AND hostname = ?
 			ORDER BY last_seen DESC LIMIT 1`},
 		{&st.hostReport, `UPDATE hosts SET hostname = ?2, last_seen = ?3, addr = ?4, version = ?5, step = ?6,
-			agent_count = ?7, status = ?8 WHERE agentsn = ?1`},
+			agent_count = ?7, status = ?8, agent_states = ?9, failing = ?10 WHERE agentsn = ?1`},
 		{&st.hostsByName, `SELECT agentsn, hostname, last_seen, step FROM hosts WHERE hostname = ?
 			ORDER BY last_seen DESC, agentsn`},
 		{&st.hostTags, `UPDATE hosts SET tags = ?2 WHERE agentsn = ?1`},

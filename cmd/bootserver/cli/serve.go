@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/bootagent/bootagent/server"
+	"github.com/bootagent/bootagent/server/webui"
 )
 
 func (c *CLI) cmdServe(ctx context.Context, args []string) int {
@@ -88,6 +89,7 @@ func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, 
 		}
 	}
 	srv := server.New(store, log)
+	srv.SetUI(webui.New(ctx, store, webui.Options{Log: log, Guesses: srv.AdminGuesses()}))
 	srv.SetTLS(tlsCfg)
 	srv.SetOpenEnrollment(open)
 	if open {
