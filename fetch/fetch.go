@@ -179,18 +179,13 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 		}
 	}
 
-	pkg := filepath.Join(work, "pkg")
-	if err := unpack(archive, src.archive, pkg, lim); err != nil {
+	u, err := unpackInto(log, archive, src.archive, work, req, lim)
+	if err != nil {
 		return nil, s.diskFull(err)
 	}
-	m, err := ReadManifest(pkg)
-	if err != nil {
-		return nil, err
-	}
-	if req.Version != "" && m.Version != req.Version {
-		return nil, versionMismatch(req.Version, m.Version)
-	}
-	mk := marker{Name: req.Name, Version: m.Version, Checksum: FormatChecksum(got), URL: src.display, FetchedAt: time.Now().UTC()}
+	pkg, m := u.dir, u.manifest
+	mk := marker{Name: req.Name, Version: m.Version, Checksum: FormatChecksum(got), URL: src.display, FetchedAt: time.Now().UTC(),
+		Format: u.format, Root: u.root, Manifest: u.manifestFile}
 	if err := writeMarker(pkg, mk); err != nil {
 		return nil, err
 	}
@@ -202,7 +197,7 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 		return nil, err
 	}
 	log.Info("package installed", "version", m.Version, "dir", dir, "checksum", mk.Checksum)
-	return &Installed{Name: req.Name, Version: m.Version, Dir: dir, Checksum: mk.Checksum, URL: mk.URL, Manifest: m}, nil
+	return &Installed{Name: req.Name, Version: m.Version, Dir: mk.packageDir(dir), Checksum: mk.Checksum, URL: mk.URL, Manifest: m}, nil
 }
 
 // verify checks the archive before anything is unpacked from it.

@@ -21,6 +21,20 @@ type marker struct {
 	Checksum  string    `json:"checksum"` // SHA256:<hex>
 	URL       string    `json:"url"`      // redacted: no password on disk
 	FetchedAt time.Time `json:"fetched_at"`
+	// Format is "rpm" or "deb" for a system package's payload, "" for an
+	// archive. Root is then the package directory within the version
+	// directory, and Manifest whether it holds agent.yaml.
+	Format   string `json:"format,omitempty"`
+	Root     string `json:"root,omitempty"`
+	Manifest bool   `json:"manifest,omitempty"`
+}
+
+// packageDir is where the version unpacked in dir runs from.
+func (m marker) packageDir(dir string) string {
+	if m.Root == "" || m.Root == "." {
+		return dir
+	}
+	return filepath.Join(dir, filepath.FromSlash(m.Root))
 }
 
 func writeMarker(dir string, m marker) error {
