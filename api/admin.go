@@ -92,6 +92,7 @@ type JobRequest struct {
 	Signature string `json:"signature,omitempty"`
 	User      string `json:"user,omitempty"`
 	Group     string `json:"group,omitempty"`
+	Install   string `json:"install,omitempty"` // store or system (rpm, deb)
 }
 
 // EventInfo is one stored event. Host is empty for an event pushed without

@@ -80,6 +80,9 @@ type Job struct {
 	Signature string `json:"signature,omitempty"`
 	User      string `json:"user,omitempty"`
 	Group     string `json:"group,omitempty"`
+	// Install is how an rpm or deb is installed: store (default) or
+	// system (SPEC §4 "rpm and deb").
+	Install string `json:"install,omitempty"`
 }
 
 // JobLimits are a job's limits; on the wire the keys are case-insensitive

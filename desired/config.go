@@ -56,6 +56,10 @@ type Config struct {
 	// AllowLocalPackages lets server jobs name file:// URLs and absolute
 	// paths; by default only desired files may.
 	AllowLocalPackages bool `yaml:"allow_local_packages"`
+	// AllowSystemPackages lets package.install (job field install) be
+	// system: rpm or dpkg install the package with its scripts, as root,
+	// on the host's own package database (SPEC §4).
+	AllowSystemPackages bool `yaml:"allow_system_packages"`
 	// ServerJobUser is the user (and group, by its primary group) a server
 	// job's agent runs as when the job names none; empty is root.
 	ServerJobUser string `yaml:"server_job_user"`
