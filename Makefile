@@ -31,6 +31,7 @@ test: lint
 # skip with the reason, except under BOOTAGENT_REQUIRE_TOOLS=1 (.ci/run),
 # where they fail. One line per need, so each says why it is here.
 DEPS_APT :=
+DEPS_APT += rpm   # syspkg: system-mode rpm installs against throwaway roots (dpkg is on every Debian)
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)

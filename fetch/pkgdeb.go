@@ -23,12 +23,8 @@ func readDeb(r io.ReaderAt, pw *payloadWriter) (pkgInfo, error) {
 		return pkgInfo{}, fmt.Errorf("%w: deb: %v", ErrBadArchive, err)
 	}
 	defer d.Close()
-	v := d.Control.Version
-	info := pkgInfo{Name: d.Control.Package, Version: v.Version}
-	if v.Revision != "" {
-		info.Version += "-" + v.Revision
-	}
-	if info.Scriptlets, err = debMaintainerScripts(d); err != nil {
+	info, err := debInfo(d)
+	if err != nil {
 		return pkgInfo{}, err
 	}
 	for {
@@ -50,6 +46,19 @@ func readDeb(r io.ReaderAt, pw *payloadWriter) (pkgInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// debInfo is the name, version without epoch and maintainer scripts of
+// a loaded deb.
+func debInfo(d *deb.Deb) (pkgInfo, error) {
+	v := d.Control.Version
+	info := pkgInfo{Format: "deb", Name: d.Control.Package, Version: v.Version}
+	if v.Revision != "" {
+		info.Version += "-" + v.Revision
+	}
+	var err error
+	info.Scriptlets, err = debMaintainerScripts(d)
+	return info, err
 }
 
 // debMaintainerScripts lists the scripts of the control archive, read

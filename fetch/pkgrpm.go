@@ -31,18 +31,9 @@ func readRPM(r io.Reader, pw *payloadWriter) (pkgInfo, error) {
 	if err != nil {
 		return pkgInfo{}, fmt.Errorf("%w: rpm header: %v", ErrBadArchive, err)
 	}
-	nevra, err := hdr.GetNEVRA()
+	info, err := rpmInfo(hdr)
 	if err != nil {
-		return pkgInfo{}, fmt.Errorf("%w: rpm header: %v", ErrBadArchive, err)
-	}
-	info := pkgInfo{Name: nevra.Name, Version: nevra.Version + "-" + nevra.Release}
-	if nevra.Release == "" {
-		info.Version = nevra.Version
-	}
-	for _, s := range rpmScriptlets {
-		if hdr.HasTag(s.tag) {
-			info.Scriptlets = append(info.Scriptlets, s.name)
-		}
+		return pkgInfo{}, err
 	}
 	files, err := hdr.GetFiles()
 	if err != nil {
@@ -95,6 +86,24 @@ func readRPM(r io.Reader, pw *payloadWriter) (pkgInfo, error) {
 	// an error here, not a silently short package.
 	if _, err := io.Copy(io.Discard, stream); err != nil {
 		return pkgInfo{}, fmt.Errorf("%w: rpm payload: %v", ErrBadArchive, err)
+	}
+	return info, nil
+}
+
+// rpmInfo is the name, VERSION-RELEASE and scriptlets of an rpm header.
+func rpmInfo(hdr *rpmutils.RpmHeader) (pkgInfo, error) {
+	nevra, err := hdr.GetNEVRA()
+	if err != nil {
+		return pkgInfo{}, fmt.Errorf("%w: rpm header: %v", ErrBadArchive, err)
+	}
+	info := pkgInfo{Format: "rpm", Name: nevra.Name, Version: nevra.Version + "-" + nevra.Release}
+	if nevra.Release == "" {
+		info.Version = nevra.Version
+	}
+	for _, s := range rpmScriptlets {
+		if hdr.HasTag(s.tag) {
+			info.Scriptlets = append(info.Scriptlets, s.name)
+		}
 	}
 	return info, nil
 }
