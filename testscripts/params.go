@@ -13,6 +13,7 @@ import (
 	"github.com/bootagent/bootagent/internal/testdeadline"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/bootagent/bootagent/supervise"
@@ -47,6 +48,9 @@ func Params(dir string) testscript.Params {
 			case "cgroupv1":
 				return !supervise.IsCgroupV2(), nil
 			}
+			if pkg, ok := strings.CutPrefix(cond, "aptdeb:"); ok {
+				return aptDebAvailable(pkg), nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -66,6 +70,9 @@ func Params(dir string) testscript.Params {
 			"minisign-key":  cmdMinisignKey,
 			"minisign-sign": cmdMinisignSign,
 			"capture":       cmdCapture,
+			"aptdownload":   cmdAptdownload,
+			"mksyspkg":      cmdMksyspkg,
+			"freeport":      cmdFreeport,
 		},
 	}
 }
