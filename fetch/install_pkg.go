@@ -18,6 +18,8 @@ type unpacked struct {
 	// manifestFile: the package directory holds agent.yaml (always, for
 	// an archive).
 	manifestFile bool
+	// packageFile, for install: system, is the kept file's name in dir.
+	packageFile string
 }
 
 // unpackInto unpacks the verified file into work/pkg and reads what the

@@ -53,6 +53,9 @@ func (s *Store) readInstalled(name, version string) (Installed, error) {
 	if _, err := ParseChecksum(mk.Checksum); err != nil {
 		return Installed{}, fmt.Errorf("%s: %w", markerFile, err)
 	}
+	if mk.PackageFile != "" {
+		return systemInstalled(name, version, dir, mk)
+	}
 	pkgDir := mk.packageDir(dir)
 	if !filepath.IsLocal(mk.Root) && mk.Root != "" {
 		return Installed{}, fmt.Errorf("%s: root %q leaves the version directory", markerFile, mk.Root)

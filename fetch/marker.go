@@ -27,6 +27,9 @@ type marker struct {
 	Format   string `json:"format,omitempty"`
 	Root     string `json:"root,omitempty"`
 	Manifest bool   `json:"manifest,omitempty"`
+	// PackageFile, for install: system, is the kept .rpm/.deb's name in
+	// the version directory.
+	PackageFile string `json:"package_file,omitempty"`
 }
 
 // packageDir is where the version unpacked in dir runs from.
