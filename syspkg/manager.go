@@ -52,13 +52,23 @@ func (m *Manager) Query(ctx context.Context, f Format, name string) (Status, err
 	return parseQuery(f, out, err != nil), nil
 }
 
+// Prior is what to put back when an install fails.
+type Prior struct {
+	// Package is the version installed before, whose file is kept; nil
+	// when there was none.
+	Package *Package
+	// Foreign: what is installed was not installed by BootAgent (no file
+	// to put back): a failed install then removes nothing.
+	Foreign bool
+}
+
 // Install makes pkg the installed version of its name. The same version
 // already installed is left alone (changed false). On failure the
-// database is put back as it was: prior (the version that was installed
-// before, nil if none) is reinstalled from its file, or the package
-// removed, so a failed %post or a dpkg left half-installed (iU, iF) is
-// cleaned up; the error is ErrInstall with the package manager's message.
-func (m *Manager) Install(ctx context.Context, pkg Package, prior *Package) (changed bool, err error) {
+// database is put back as prior says: the previous version reinstalled
+// from its file, or, when there was none, the package removed, so a
+// failed %post or a dpkg left half-installed (iU, iF) is cleaned up; the
+// error is ErrInstall with the package manager's message.
+func (m *Manager) Install(ctx context.Context, pkg Package, prior Prior) (changed bool, err error) {
 	st, err := m.Query(ctx, pkg.Format, pkg.Name)
 	if err != nil {
 		return false, err
@@ -123,9 +133,12 @@ var errScript = errors.New("a scriptlet failed")
 
 // Restore puts name back as prior says: prior's file reinstalled, or
 // with no prior the package removed if the database has it in any state.
-func (m *Manager) Restore(ctx context.Context, failed Package, prior *Package) error {
-	if prior != nil {
-		return m.install(ctx, *prior)
+func (m *Manager) Restore(ctx context.Context, failed Package, prior Prior) error {
+	if prior.Package != nil {
+		return m.install(ctx, *prior.Package)
+	}
+	if prior.Foreign {
+		return nil
 	}
 	st, err := m.Query(ctx, failed.Format, failed.Name)
 	if err != nil {

@@ -134,14 +134,14 @@ func TestInstallUpgradeRollbackRemove(t *testing.T) {
 			m := testManager(t, opts)
 			ctx := context.Background()
 			v1, v2 := fixture(t, f, agentSpec("1")), fixture(t, f, agentSpec("2"))
-			if changed, err := m.Install(ctx, v1, nil); err != nil || !changed {
+			if changed, err := m.Install(ctx, v1, Prior{}); err != nil || !changed {
 				t.Fatalf("install 1.0-1: %v, %v", changed, err)
 			}
 			wantState(t, m, f, "vendor-agent", Installed, "1.0-1")
-			if changed, err := m.Install(ctx, v1, nil); err != nil || changed {
+			if changed, err := m.Install(ctx, v1, Prior{}); err != nil || changed {
 				t.Fatalf("same version again: changed %v, %v; want a no-op", changed, err)
 			}
-			if _, err := m.Install(ctx, v2, &v1); err != nil {
+			if _, err := m.Install(ctx, v2, Prior{Package: &v1}); err != nil {
 				t.Fatal(err)
 			}
 			wantState(t, m, f, "vendor-agent", Installed, "1.0-2")
@@ -149,7 +149,7 @@ func TestInstallUpgradeRollbackRemove(t *testing.T) {
 				t.Fatalf("installed file: %q, %v", b, err)
 			}
 			// Rollback is an install of the previous file: a downgrade.
-			if _, err := m.Install(ctx, v1, &v2); err != nil {
+			if _, err := m.Install(ctx, v1, Prior{Package: &v2}); err != nil {
 				t.Fatal(err)
 			}
 			wantState(t, m, f, "vendor-agent", Installed, "1.0-1")
@@ -178,13 +178,13 @@ func TestInstallFailuresLeaveTheDatabaseAsItWas(t *testing.T) {
 			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
 				m := testManager(t, root(t))
 				ctx := context.Background()
-				var prior *Package
+				var prior Prior
 				if tc.prior {
 					v1 := fixture(t, f, agentSpec("1"))
-					if _, err := m.Install(ctx, v1, nil); err != nil {
+					if _, err := m.Install(ctx, v1, Prior{}); err != nil {
 						t.Fatal(err)
 					}
-					prior = &v1
+					prior.Package = &v1
 				}
 				s := agentSpec("2")
 				s.Pre, s.Post, s.Requires = tc.spec.Pre, tc.spec.Post, tc.spec.Requires
@@ -197,7 +197,7 @@ func TestInstallFailuresLeaveTheDatabaseAsItWas(t *testing.T) {
 				if !errors.Is(err, ErrInstall) || !strings.Contains(err.Error(), want) {
 					t.Fatalf("Install = %v; want ErrInstall with %q", err, want)
 				}
-				if prior != nil {
+				if prior.Package != nil {
 					wantState(t, m, f, "vendor-agent", Installed, "1.0-1")
 				} else {
 					wantState(t, m, f, "vendor-agent", Absent, "")
@@ -216,14 +216,14 @@ func TestDpkgFrontendLockIsWaitedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1 := fixture(t, Deb, agentSpec("1"))
-	_, err = m.Install(context.Background(), v1, nil)
+	_, err = m.Install(context.Background(), v1, Prior{})
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("Install under a held lock = %v; want ErrLocked", err)
 	}
 	held.Process.Kill()
 	held.Wait()
 	m.LockWait = 5 * time.Second
-	if _, err := m.Install(context.Background(), v1, nil); err != nil {
+	if _, err := m.Install(context.Background(), v1, Prior{}); err != nil {
 		t.Fatalf("Install once the lock is free: %v", err)
 	}
 	wantState(t, m, Deb, "vendor-agent", Installed, "1.0-1")
