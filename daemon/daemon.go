@@ -129,9 +129,9 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 		StateDir: cfg.StateDir, Policy: cfg.Restart, StopGrace: cfg.StopGrace.D(),
 		CgroupParent: cfg.CgroupParent, CgroupErr: cgErr,
 		Packages: store, HealthWindow: cfg.UpgradeHealthWindow.D(),
-		SystemPackages: syspkg.New(cfg.SystemPackageOptions(), logger.With("component", "syspkg")),
+		SystemPackages:      syspkg.New(cfg.SystemPackageOptions(), logger.With("component", "syspkg")),
 		AllowSystemPackages: cfg.AllowSystemPackages,
-		Logger: logger, Events: events,
+		Logger:              logger, Events: events,
 		OnObserved: d.jobs.Observed,
 	})
 	// Agents a previous daemon left running are adopted before anything
