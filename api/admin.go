@@ -92,7 +92,8 @@ type JobRequest struct {
 	Signature string `json:"signature,omitempty"`
 	User      string `json:"user,omitempty"`
 	Group     string `json:"group,omitempty"`
-	Install   string `json:"install,omitempty"` // store or system (rpm, deb)
+	Install   string   `json:"install,omitempty"` // store or system (rpm, deb)
+	Command   []string `json:"command,omitempty"` // install: system only
 }
 
 // EventInfo is one stored event. Host is empty for an event pushed without

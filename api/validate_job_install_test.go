@@ -20,6 +20,9 @@ func TestJobInstallMode(t *testing.T) {
 		{name: "system refused by the host", job: with(func(j *Job) { j.Install = "system" }), wantErr: "install A: install: system is refused: the agent does not set allow_system_packages: true"},
 		{name: "system of a tarball", job: with(func(j *Job) { j.URL, j.Install = "http://pkg/a.tar.gz", "system" }), allowSystem: true, wantErr: "needs an .rpm or .deb"},
 		{name: "unknown mode", job: with(func(j *Job) { j.Install = "snap" }), allowSystem: true, wantErr: `"snap" is not store or system`},
+		{name: "system with a command", job: with(func(j *Job) { j.Install, j.Command = "system", []string{"/opt/a/bin/a", "-f"} }), allowSystem: true},
+		{name: "command without system", job: with(func(j *Job) { j.Command = []string{"/bin/sh"} }), wantErr: "only an install: system job takes one"},
+		{name: "empty command[0]", job: with(func(j *Job) { j.Install, j.Command = "system", []string{""} }), allowSystem: true, wantErr: "command[0] is empty"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := ValidateJob(tt.job)

@@ -165,6 +165,7 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 		d := Doc{
 			Name:    job.Name,
 			Package: &Package{URL: job.URL, Checksum: job.Checksum, Signature: job.Signature, Install: job.Install},
+			Command: job.Command,
 			Env:     job.Envs,
 			Limits:  Limits{CPU: job.Limits.CPU, Memory: job.Limits.Memory},
 			Source:  SourceServer, Origin: Origin{File: "server"},
@@ -172,7 +173,10 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 		if exists {
 			// An upgrade keeps what the job does not say: its state,
 			// user, restart policy; env and limits if none are given.
-			d.State, d.User, d.Group, d.Restart, d.Command = cur.State, cur.User, cur.Group, cur.Restart, cur.Command
+			d.State, d.User, d.Group, d.Restart = cur.State, cur.User, cur.Group, cur.Restart
+			if job.Command == nil {
+				d.Command = cur.Command
+			}
 			if job.Envs == nil {
 				d.Env = cur.Env
 			}

@@ -18,6 +18,9 @@ func TestJobFromRequestInstallMode(t *testing.T) {
 		{"deb in system mode", api.JobRequest{Action: "upgrade", Name: "A", URL: "https://h/a.deb", Checksum: sum64, Install: "system"}, ""},
 		{"system mode of a tarball", api.JobRequest{Action: "install", Name: "A", URL: "https://h/a.tgz", Checksum: sum64, Install: "system"}, "needs an .rpm or .deb"},
 		{"unknown mode", api.JobRequest{Action: "install", Name: "A", URL: "https://h/a.rpm", Checksum: sum64, Install: "yum"}, `"yum" is not store or system`},
+		{"system with a command", api.JobRequest{Action: "install", Name: "A", URL: "https://h/a.rpm", Checksum: sum64, Install: "system", Command: []string{"/opt/a/run"}}, ""},
+		{"command of a store install", api.JobRequest{Action: "install", Name: "A", URL: "https://h/a.rpm", Checksum: sum64, Command: []string{"/bin/sh"}}, "only an install: system job"},
+		{"command on a restart", api.JobRequest{Action: "restart", Name: "A", Command: []string{"/bin/sh"}}, "or install"},
 		{"install on a stop job", api.JobRequest{Action: "stop", Name: "A", Install: "system"}, "or install"},
 		{"install on a config job", api.JobRequest{Action: "config", Step: 5, Install: "store"}, "only svrlist and step"},
 	} {

@@ -19,6 +19,22 @@ const (
 	InstallSystem = "system" // the host's rpm or dpkg installs it
 )
 
+// JobCommand checks a server job's command: only install: system takes
+// one (a store package's command is its agent.yaml's), and then it must
+// name a program.
+func JobCommand(mode string, command []string) error {
+	if len(command) == 0 {
+		return nil
+	}
+	if mode != InstallSystem {
+		return fmt.Errorf("command: only an install: system job takes one (a package's command is in its agent.yaml)")
+	}
+	if command[0] == "" {
+		return fmt.Errorf("command: command[0] is empty")
+	}
+	return nil
+}
+
 // InstallMode checks package.install against the package's format:
 // empty means store; system needs an rpm or deb URL (an archive has no
 // package manager to install it) and a host that allows it.
