@@ -139,7 +139,7 @@ func (s *Store) present(req Request, digest string) (*Installed, error) {
 	for i := range list {
 		inst := &list[i]
 		if digest == "" {
-			if req.Version != "" && inst.Version == req.Version {
+			if req.Version != "" && inst.Version == req.Version && inst.System == req.system() {
 				return inst, nil
 			}
 			continue
