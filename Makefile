@@ -26,6 +26,9 @@ run: build
 # Every test: unit tests and the testscript scenarios, with the race detector.
 test: lint
 	$(GO) test -race -count=1 -timeout 9m ./...
+	# rpm/deb decoding again as `make build` compiles it (no cgo: go-rpmutils
+	# would pick another zstd; fetch pins pure-Go decoders, this checks it)
+	$(STATIC) $(GO) test -count=1 -run 'SystemPackage|SystemMode' ./fetch
 
 # System packages (Debian) that some tests need; without them those tests
 # skip with the reason, except under BOOTAGENT_REQUIRE_TOOLS=1 (.ci/run),
