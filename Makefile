@@ -27,6 +27,9 @@ run: build
 # Every test: unit tests and the testscript scenarios, with the race detector.
 test: lint
 	$(GO) test -race -count=1 -timeout 9m ./...
+	# rpm/deb decoding again as `make build` compiles it (no cgo: go-rpmutils
+	# would pick another zstd; fetch pins pure-Go decoders, this checks it)
+	$(STATIC) $(GO) test -count=1 -run 'SystemPackage|SystemMode' ./fetch
 
 # The cgroup tests and scenarios on a real cgroup v2 kernel, at the root
 # and nested as a systemd service: Debian's kernel booted in QEMU (KVM or
@@ -42,6 +45,7 @@ test-cgroup2:
 DEPS_APT :=
 DEPS_APT += qemu-system-x86 busybox-static cpio   # make test-cgroup2: a cgroup v2 VM on Debian's kernel (fetched with apt-get download)
 DEPS_APT += chromium   # server/webui browser tests (chromedp drives headless Chromium)
+DEPS_APT += rpm   # syspkg: system-mode rpm installs against throwaway roots (dpkg is on every Debian)
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)

@@ -92,9 +92,11 @@ type JobRequest struct {
 	Svrlist  string            `json:"svrlist,omitempty"`
 	Step     int64             `json:"step,omitempty"`
 	// Extensions of install and upgrade (SPEC §10), passed to the job.
-	Signature string `json:"signature,omitempty"`
-	User      string `json:"user,omitempty"`
-	Group     string `json:"group,omitempty"`
+	Signature string   `json:"signature,omitempty"`
+	User      string   `json:"user,omitempty"`
+	Group     string   `json:"group,omitempty"`
+	Install   string   `json:"install,omitempty"` // store or system (rpm, deb)
+	Command   []string `json:"command,omitempty"` // install: system only
 }
 
 // EventInfo is one stored event. Host is empty for an event pushed without

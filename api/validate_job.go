@@ -72,6 +72,16 @@ func validateJobAccount(j Job) error {
 // job, so the refusal is the job's failed result; bootserver applies the
 // env rule (syntax.ServerJobEnv) before queuing.
 func CheckServerJob(j Job, allowLocal bool) error {
+	return CheckServerJobPolicy(j, allowLocal, false)
+}
+
+// CheckServerJobPolicy is CheckServerJob that also knows the agent's
+// allow_system_packages: a job may ask for install system only where
+// the host allows it.
+func CheckServerJobPolicy(j Job, allowLocal, allowSystem bool) error {
+	if j.Install == syntax.InstallSystem && !allowSystem && (j.Action == ActionInstall || j.Action == ActionUpgrade) {
+		return fmt.Errorf("%s %s: install: system is refused: the agent does not set allow_system_packages: true", j.Action, j.Name)
+	}
 	for _, k := range slices.Sorted(maps.Keys(j.Envs)) {
 		if err := syntax.ServerJobEnv(k); err != nil {
 			return fmt.Errorf("%s %s: envs: %w", j.Action, j.Name, err)
@@ -135,6 +145,22 @@ func validateJobPackage(j Job) error {
 	}
 	if err := syntax.CheckSignature(j.Signature); err != nil {
 		return fmt.Errorf("%s %s: signature: %w", j.Action, j.Name, err)
+	}
+	return validateJobInstall(j)
+}
+
+// validateJobInstall checks the install mode against the package's
+// format; whether the host allows system is CheckServerJob's.
+func validateJobInstall(j Job) error {
+	u, err := syntax.ParsePackageURL(j.URL)
+	if err != nil {
+		return nil // the url check said why
+	}
+	if err := syntax.InstallMode(j.Install, u.Archive, true); err != nil {
+		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
+	}
+	if err := syntax.JobCommand(j.Install, j.Command); err != nil {
+		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
 	}
 	return nil
 }

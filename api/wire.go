@@ -80,6 +80,14 @@ type Job struct {
 	Signature string `json:"signature,omitempty"`
 	User      string `json:"user,omitempty"`
 	Group     string `json:"group,omitempty"`
+	// Install is how an rpm or deb is installed: store (default) or
+	// system (SPEC §4 "rpm and deb").
+	Install string `json:"install,omitempty"`
+	// Command is what a system-installed package runs (install: system
+	// only): the package manager puts its files where the package says,
+	// so nothing else tells. Where a host allows system packages their
+	// scripts run as root anyway; a command adds no power.
+	Command []string `json:"command,omitempty"`
 }
 
 // JobLimits are a job's limits; on the wire the keys are case-insensitive

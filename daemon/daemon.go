@@ -25,6 +25,7 @@ import (
 	"github.com/bootagent/bootagent/jobs"
 	"github.com/bootagent/bootagent/reconcile"
 	"github.com/bootagent/bootagent/supervise"
+	"github.com/bootagent/bootagent/syspkg"
 )
 
 // Daemon is one running BootAgent.
@@ -133,7 +134,9 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 		StateDir: cfg.StateDir, Policy: cfg.Restart, StopGrace: cfg.StopGrace.D(),
 		CgroupParent: cfg.CgroupParent, CgroupErr: cgErr,
 		Packages: store, HealthWindow: cfg.UpgradeHealthWindow.D(),
-		Logger: logger, Events: events,
+		SystemPackages:      syspkg.New(cfg.SystemPackageOptions(), logger.With("component", "syspkg")),
+		AllowSystemPackages: cfg.AllowSystemPackages,
+		Logger:              logger, Events: events,
 		OnObserved: d.jobs.Observed,
 	})
 	// Agents a previous daemon left running are adopted before anything

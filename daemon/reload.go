@@ -43,7 +43,7 @@ func restartOnly(cur desired.Config, next *desired.Config) []string {
 // jobPolicy is what the config says server jobs may do; it applies live,
 // a SIGHUP included.
 func jobPolicy(c desired.Config) desired.JobPolicy {
-	return desired.JobPolicy{AllowLocalPackages: c.AllowLocalPackages, DefaultUser: c.ServerJobUser}
+	return desired.JobPolicy{AllowLocalPackages: c.AllowLocalPackages, AllowSystemPackages: c.AllowSystemPackages, DefaultUser: c.ServerJobUser}
 }
 
 // stepInForce is the status interval: a config job's step (seconds) when

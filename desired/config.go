@@ -56,6 +56,16 @@ type Config struct {
 	// AllowLocalPackages lets server jobs name file:// URLs and absolute
 	// paths; by default only desired files may.
 	AllowLocalPackages bool `yaml:"allow_local_packages"`
+	// AllowSystemPackages lets package.install (job field install) be
+	// system: rpm or dpkg install the package with its scripts, as root,
+	// on the host's own package database (SPEC §4).
+	AllowSystemPackages bool `yaml:"allow_system_packages"`
+	// SystemPackageRoot and SystemPackageRPMDBPath name the package
+	// database install: system acts on (rpm --root/--dbpath, dpkg
+	// --root): "/" and /var/lib/rpm unless set, e.g. to a throwaway root
+	// in tests. Relative to the config file's directory.
+	SystemPackageRoot      string `yaml:"system_package_root"`
+	SystemPackageRPMDBPath string `yaml:"system_package_rpm_dbpath"`
 	// ServerJobUser is the user (and group, by its primary group) a server
 	// job's agent runs as when the job names none; empty is root.
 	ServerJobUser string `yaml:"server_job_user"`
@@ -175,7 +185,7 @@ func decodeConfig(data []byte, c *Config) (keyLines, Errors) {
 // resolvePaths makes relative directories relative to the config file.
 func (c *Config) resolvePaths() {
 	base := filepath.Dir(c.Path)
-	for _, p := range []*string{&c.StateDir, &c.DesiredDir, &c.ControlSocket, &c.ServerCA, &c.EnrollTokenFile} {
+	for _, p := range []*string{&c.StateDir, &c.DesiredDir, &c.ControlSocket, &c.ServerCA, &c.EnrollTokenFile, &c.SystemPackageRoot} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

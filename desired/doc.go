@@ -72,7 +72,15 @@ type Package struct {
 	// ("untrusted comment: …") or a URL; empty means URL + ".minisig".
 	// Only checked when the daemon has trusted_keys.
 	Signature string `yaml:"signature,omitempty" json:"signature,omitempty"`
+	// Install is how an rpm or deb is installed (SPEC §4): "store" (""
+	// is store) or "system", the host's package manager, which the
+	// daemon config must allow (allow_system_packages).
+	Install string `yaml:"install,omitempty" json:"install,omitempty"`
 }
+
+// System reports whether the package is installed by the host's package
+// manager rather than into the store.
+func (p *Package) System() bool { return p != nil && p.Install == syntax.InstallSystem }
 
 // ShownURL is URL as logs, status messages, events and job results show
 // it: its password redacted (SPEC §10).

@@ -38,6 +38,9 @@ type JobPolicy struct {
 	// AllowLocalPackages lets a job name file:// URLs and absolute paths
 	// (allow_local_packages).
 	AllowLocalPackages bool
+	// AllowSystemPackages lets a job ask for install: system
+	// (allow_system_packages).
+	AllowSystemPackages bool
 	// DefaultUser is the user of an installed agent whose job names none
 	// (server_job_user; "" is root).
 	DefaultUser string
@@ -153,7 +156,7 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 	if err := s.refuseLocked(job); err != nil {
 		return nil, err
 	}
-	if err := api.CheckServerJob(job, s.policy.AllowLocalPackages); err != nil {
+	if err := api.CheckServerJobPolicy(job, s.policy.AllowLocalPackages, s.policy.AllowSystemPackages); err != nil {
 		return nil, err
 	}
 	var next *Doc
@@ -161,7 +164,8 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 	case api.ActionInstall, api.ActionUpgrade:
 		d := Doc{
 			Name:    job.Name,
-			Package: &Package{URL: job.URL, Checksum: job.Checksum, Signature: job.Signature},
+			Package: &Package{URL: job.URL, Checksum: job.Checksum, Signature: job.Signature, Install: job.Install},
+			Command: job.Command,
 			Env:     job.Envs,
 			Limits:  Limits{CPU: job.Limits.CPU, Memory: job.Limits.Memory},
 			Source:  SourceServer, Origin: Origin{File: "server"},
@@ -169,7 +173,10 @@ func (s *ServerSource) Apply(job api.Job) (*Doc, error) {
 		if exists {
 			// An upgrade keeps what the job does not say: its state,
 			// user, restart policy; env and limits if none are given.
-			d.State, d.User, d.Group, d.Restart, d.Command = cur.State, cur.User, cur.Group, cur.Restart, cur.Command
+			d.State, d.User, d.Group, d.Restart = cur.State, cur.User, cur.Group, cur.Restart
+			if job.Command == nil {
+				d.Command = cur.Command
+			}
 			if job.Envs == nil {
 				d.Env = cur.Env
 			}

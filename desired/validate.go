@@ -126,7 +126,26 @@ func (d *Doc) packageErrors() []fieldError {
 	if err := syntax.CheckSignature(d.Package.Signature); err != nil {
 		fes = append(fes, fieldError{"package.signature", err.Error()})
 	}
-	return fes
+	return append(fes, d.installErrors()...)
+}
+
+// installErrors checks package.install as far as the doc alone tells:
+// the mode and the package's format. Whether the host allows system
+// packages is InstallRules' (the doc may be valid on another host).
+func (d *Doc) installErrors() []fieldError {
+	u, err := syntax.ParsePackageURL(d.Package.URL)
+	if err != nil {
+		return nil // package.url says why
+	}
+	if err := syntax.InstallMode(d.Package.Install, u.Archive, true); err != nil {
+		return []fieldError{{"package.install", strings.TrimPrefix(err.Error(), "install: ")}}
+	}
+	if d.Package.System() && len(d.Command) == 0 && d.Source != SourceServer {
+		// The package manager puts files where the package says; nothing
+		// tells which one to run. A server upgrade keeps its command.
+		return []fieldError{{"command", "required when package.install is system"}}
+	}
+	return nil
 }
 
 func (d *Doc) commandErrors() []fieldError {

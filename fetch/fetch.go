@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/bootagent/bootagent/syntax"
 )
 
 // Request asks for one package.
@@ -23,7 +25,13 @@ type Request struct {
 	// or its URL; "" means URL + ".minisig". Used only when
 	// Options.TrustedKeys is set.
 	Signature string
+	// Install is the rpm/deb install mode (syntax.InstallStore or
+	// InstallSystem): system keeps the verified file in the store, for
+	// the host's package manager to install, instead of unpacking it.
+	Install string
 }
+
+func (r Request) system() bool { return r.Install == syntax.InstallSystem }
 
 func (r Request) label() string {
 	if r.Version == "" {
@@ -41,6 +49,12 @@ type Installed struct {
 	URL      string // where it came from, password redacted
 	SignedBy string // key id of the trusted key that signed it; "" when none was checked
 	Manifest Manifest
+	// System is set for an rpm or deb kept for the host's package
+	// manager (install: system): PackageFile is then the verified file
+	// and Package what its header says. Nothing is unpacked.
+	System      bool
+	PackageFile string
+	Package     PackageHeader
 }
 
 // Fetch makes sure the package of req is installed and returns it. It is
@@ -133,13 +147,16 @@ func (s *Store) present(req Request, digest string) (*Installed, error) {
 			continue
 		}
 		if digest == "" {
-			if req.Version != "" && inst.Version == req.Version {
+			if req.Version != "" && inst.Version == req.Version && inst.System == req.system() {
 				return inst, nil
 			}
 			continue
 		}
 		if d, _ := ParseChecksum(inst.Checksum); d != digest {
 			continue
+		}
+		if inst.System != req.system() {
+			continue // the same file, another install mode: done again
 		}
 		// The same bytes hold the same manifest: no need to download
 		// them again to learn that the version is wrong.
@@ -191,18 +208,18 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 		}
 	}
 
-	pkg := filepath.Join(work, "pkg")
-	if err := unpack(archive, src.archive, pkg, lim); err != nil {
+	var u unpacked
+	if req.system() {
+		u, err = keepPackageFile(archive, src.archive, work, req)
+	} else {
+		u, err = unpackInto(log, archive, src.archive, work, req, lim)
+	}
+	if err != nil {
 		return nil, s.diskFull(err)
 	}
-	m, err := ReadManifest(pkg)
-	if err != nil {
-		return nil, err
-	}
-	if req.Version != "" && m.Version != req.Version {
-		return nil, versionMismatch(req.Version, m.Version)
-	}
-	mk := marker{Name: req.Name, Version: m.Version, Checksum: FormatChecksum(got), URL: src.display, FetchedAt: time.Now().UTC(), SignedBy: signedBy}
+	pkg, m := u.dir, u.manifest
+	mk := marker{Name: req.Name, Version: m.Version, Checksum: FormatChecksum(got), URL: src.display, FetchedAt: time.Now().UTC(),
+		Format: u.format, Root: u.root, Manifest: u.manifestFile, PackageFile: u.packageFile, SignedBy: signedBy}
 	if err := writeMarker(pkg, mk); err != nil {
 		return nil, err
 	}
@@ -214,7 +231,7 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 		return nil, err
 	}
 	log.Info("package installed", "version", m.Version, "dir", dir, "checksum", mk.Checksum)
-	return &Installed{Name: req.Name, Version: m.Version, Dir: dir, Checksum: mk.Checksum, URL: mk.URL, Manifest: m}, nil
+	return s.readInstalledAfter(log, req.Name, m.Version)
 }
 
 // verify checks the archive before anything is unpacked from it.

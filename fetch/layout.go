@@ -58,6 +58,16 @@ func checkLayout(entries []entry) error {
 			return fmt.Errorf("%w: entry %q is both a file and a directory", ErrBadArchive, e.name)
 		}
 	}
+	return nil
+}
+
+// checkRootManifest refuses an archive without agent.yaml at its root
+// (SPEC §4); an rpm or deb may have none (packageRoot).
+func checkRootManifest(entries []entry) error {
+	final := make(map[string]entry, len(entries))
+	for _, e := range entries {
+		final[e.name] = e
+	}
 	if m, ok := final[ManifestFile]; !ok || m.kind == kindDir {
 		return fmt.Errorf("%w: no %s at the archive root%s", ErrBadManifest, ManifestFile, nestedManifestHint(final))
 	}

@@ -53,11 +53,20 @@ func (s *Store) readInstalled(name, version string) (Installed, error) {
 	if _, err := ParseChecksum(mk.Checksum); err != nil {
 		return Installed{}, fmt.Errorf("%s: %w", markerFile, err)
 	}
-	m, err := ReadManifest(dir)
-	if err != nil {
-		return Installed{}, err
+	if mk.PackageFile != "" {
+		return systemInstalled(name, version, dir, mk)
 	}
-	return Installed{Name: name, Version: version, Dir: dir, Checksum: mk.Checksum, URL: mk.URL, SignedBy: mk.SignedBy, Manifest: m}, nil
+	pkgDir := mk.packageDir(dir)
+	if !filepath.IsLocal(mk.Root) && mk.Root != "" {
+		return Installed{}, fmt.Errorf("%s: root %q leaves the version directory", markerFile, mk.Root)
+	}
+	m := Manifest{Version: version}
+	if mk.Format == "" || mk.Manifest {
+		if m, err = ReadManifest(pkgDir); err != nil {
+			return Installed{}, err
+		}
+	}
+	return Installed{Name: name, Version: version, Dir: pkgDir, Checksum: mk.Checksum, URL: mk.URL, SignedBy: mk.SignedBy, Manifest: m}, nil
 }
 
 // Remove deletes every version of name and its directory. Removing a name

@@ -28,6 +28,15 @@ type marker struct {
 	// (no trusted_keys then). With trusted_keys set, a version not signed
 	// by one of them is not reused as it is (see present).
 	SignedBy string `json:"signed_by,omitempty"`
+	// Format is "rpm" or "deb" for a system package's payload, "" for an
+	// archive. Root is then the package directory within the version
+	// directory, and Manifest whether it holds agent.yaml.
+	Format   string `json:"format,omitempty"`
+	Root     string `json:"root,omitempty"`
+	Manifest bool   `json:"manifest,omitempty"`
+	// PackageFile, for install: system, is the kept .rpm/.deb's name in
+	// the version directory.
+	PackageFile string `json:"package_file,omitempty"`
 }
 
 // rewriteMarker replaces the marker of an installed version, atomically:
@@ -38,6 +47,14 @@ func rewriteMarker(dir string, m marker) error {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, markerFile), append(b, '\n'), 0o644)
+}
+
+// packageDir is where the version unpacked in dir runs from.
+func (m marker) packageDir(dir string) string {
+	if m.Root == "" || m.Root == "." {
+		return dir
+	}
+	return filepath.Join(dir, filepath.FromSlash(m.Root))
 }
 
 func writeMarker(dir string, m marker) error {

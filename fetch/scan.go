@@ -39,6 +39,19 @@ const maxLinkTarget = 4096
 // stops reading as soon as one is exceeded: the readers are the ones the
 // unpack uses, so what they produce here is what would land on disk.
 func scanArchive(path, kind string, lim limits) ([]entry, error) {
+	entries, err := scanEntries(path, kind, lim)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRootManifest(entries); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// scanEntries is scanArchive without the manifest rule: what an rpm or
+// deb payload, converted to tar, goes through.
+func scanEntries(path, kind string, lim limits) ([]entry, error) {
 	k, ok := archiveKinds[kind]
 	if !ok {
 		return nil, fmt.Errorf("%w: archive type %q", ErrUnsupportedSource, kind)

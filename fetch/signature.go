@@ -73,15 +73,19 @@ func (s *Store) resign(log *slog.Logger, req Request, digest, keyID string) (*In
 	}
 	for i := range list {
 		inst := &list[i]
-		if d, _ := ParseChecksum(inst.Checksum); d != digest || (req.Version != "" && inst.Version != req.Version) {
+		if d, _ := ParseChecksum(inst.Checksum); d != digest || inst.System != req.system() ||
+			(req.Version != "" && inst.Version != req.Version) {
 			continue
 		}
-		mk, err := readMarker(inst.Dir)
+		// The marker is in the version directory, which is Dir only for
+		// archives (an rpm or deb runs from a directory within it).
+		versionDir := filepath.Join(s.agentDir(req.Name), inst.Version)
+		mk, err := readMarker(versionDir)
 		if err != nil {
 			return nil, err
 		}
 		mk.SignedBy = keyID
-		if err := rewriteMarker(inst.Dir, mk); err != nil {
+		if err := rewriteMarker(versionDir, mk); err != nil {
 			return nil, fmt.Errorf("record the signature of %s %s: %w", req.Name, inst.Version, err)
 		}
 		log.Info("installed package now verified against trusted_keys", "version", inst.Version, "key_id", keyID)

@@ -30,6 +30,21 @@ func unpack(archive, kind, dst string, lim limits) error {
 	if err != nil {
 		return err
 	}
+	return unpackScanned(archive, kind, dst, entries)
+}
+
+// unpackPayload extracts the tar that convertPackage made of an rpm or deb
+// payload: the same checks and unpacker as an archive, less the rule that
+// agent.yaml be at the root.
+func unpackPayload(tarPath, dst string, lim limits) error {
+	entries, err := scanEntries(tarPath, "tar", lim)
+	if err != nil {
+		return err
+	}
+	return unpackScanned(tarPath, "tar", dst, entries)
+}
+
+func unpackScanned(archive, kind, dst string, entries []entry) error {
 	if err := decompressor(kind).Decompress(dst, archive, true, unpackUmask); err != nil {
 		// The scan read every byte, so this is the disk, not the archive.
 		return fmt.Errorf("unpack: %w", err)

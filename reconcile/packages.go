@@ -20,6 +20,7 @@ type PackageStore interface {
 	Fetch(ctx context.Context, req fetch.Request) (*fetch.Installed, error)
 	Remove(name string) error
 	GC(name string, keep ...string) error
+	List(name string) ([]fetch.Installed, error)
 }
 
 var _ PackageStore = (*fetch.Store)(nil)
@@ -99,8 +100,12 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 	ctx := w.fetching.begin(w.ctx, wanted...)
 	inst, err := opts.Packages.Fetch(ctx, fetch.Request{
 		Name: w.name, Version: doc.Version, URL: doc.Package.URL, Checksum: doc.Package.Checksum, Signature: doc.Package.Signature,
+		Install: doc.Package.Install,
 	})
 	cause := context.Cause(ctx)
+	if err == nil && inst.System {
+		err = w.installSystem(inst, opts)
+	}
 	w.fetching.end()
 	w.r.update(w.name, func(a *actual.Agent) { a.Installing = false })
 	if err == nil && len(doc.Command) == 0 && len(inst.Manifest.Command) == 0 {
@@ -123,7 +128,7 @@ func (w *worker) fetchPackage(doc desired.Doc, opts Options) (*fetch.Installed, 
 		w.wake()
 		return nil, false
 	}
-	if !fetch.IsTerminal(err) && !errors.Is(err, ErrNoCommand) {
+	if !fetch.IsTerminal(err) && !errors.Is(err, ErrNoCommand) && !systemTerminal(err) {
 		w.fetchFailures++
 		delay := fetchBackoff(w.fetchFailures)
 		msg := fmt.Sprintf("download failed, retrying in %v: %v", delay, err)
@@ -193,6 +198,7 @@ func (w *worker) uninstall(opts Options) {
 	if opts.Packages == nil {
 		return
 	}
+	w.uninstallSystem(opts)
 	if err := opts.Packages.Remove(w.name); err != nil {
 		w.log.Error("package not removed", "error", err)
 	}

@@ -29,6 +29,10 @@ type Options struct {
 	// Packages fetches and stores packages; nil: agents with a package
 	// cannot run (they say so).
 	Packages PackageStore
+	// SystemPackages installs docs with package.install: system, where
+	// AllowSystemPackages (allow_system_packages) lets them.
+	SystemPackages      SystemPackages
+	AllowSystemPackages bool
 	// HealthWindow: an upgraded version that exits sooner is rolled back.
 	HealthWindow time.Duration
 	// OnObserved, if set, is called (outside any lock, from the agent's

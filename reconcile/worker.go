@@ -40,6 +40,8 @@ type worker struct {
 
 	fetchFailures int      // consecutive transient fetch failures
 	fetching      fetchCtl // the download in progress, cancelled when no longer wanted
+
+	sys systemWatch // drift checks of an install: system package (system_packages.go)
 }
 
 func (w *worker) wake() {
@@ -73,6 +75,10 @@ func (w *worker) run(ctx context.Context) {
 			w.healthCheck()
 		case <-exited:
 			w.onExit()
+		case <-w.sys.tick():
+			_, _, _, opts := w.r.view(w.name)
+			w.checkDrift(opts)
+			continue
 		}
 		desiredDoc, obs, ready, opts := w.r.view(w.name)
 		w.forDesired(desiredDoc)

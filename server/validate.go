@@ -95,7 +95,7 @@ func validateResults(results []api.JobResult) error {
 // that means nothing for the action is refused rather than silently sent.
 func jobFromRequest(r api.JobRequest) (api.Job, error) {
 	j := api.Job{Action: r.Action, Name: r.Name, URL: r.URL, Envs: r.Envs, Limits: r.Limits,
-		Svrlist: r.Svrlist, Step: r.Step, Signature: r.Signature, User: r.User, Group: r.Group}
+		Svrlist: r.Svrlist, Step: r.Step, Signature: r.Signature, User: r.User, Group: r.Group, Install: r.Install, Command: r.Command}
 	switch r.Action {
 	case api.ActionInstall, api.ActionUpgrade:
 		if err := validateJobName(r.Name); err != nil {
@@ -113,8 +113,8 @@ func jobFromRequest(r api.JobRequest) (api.Job, error) {
 		if err := validateJobName(r.Name); err != nil {
 			return j, err
 		}
-		if r.URL != "" || r.Checksum != "" || r.Signature != "" || r.User != "" || r.Group != "" {
-			return j, invalid("%s takes no url, checksum, signature, user or group (only install and upgrade do)", r.Action)
+		if r.URL != "" || r.Checksum != "" || r.Signature != "" || r.User != "" || r.Group != "" || r.Install != "" || r.Command != nil {
+			return j, invalid("%s takes no url, checksum, signature, user, group or install (only install and upgrade do)", r.Action)
 		}
 	case api.ActionConfig:
 		return j, validateConfigJob(r)
@@ -175,12 +175,21 @@ func validateJobExtensions(r api.JobRequest) error {
 	if err := syntax.Account(r.Group); err != nil {
 		return invalid("group: %v", err)
 	}
+	// Whether the host allows system packages only the agent knows.
+	if u, err := syntax.ParsePackageURL(r.URL); err == nil {
+		if err := syntax.InstallMode(r.Install, u.Archive, true); err != nil {
+			return invalid("%v", err)
+		}
+	}
+	if err := syntax.JobCommand(r.Install, r.Command); err != nil {
+		return invalid("%v", err)
+	}
 	return nil
 }
 
 func validateConfigJob(r api.JobRequest) error {
 	if r.URL != "" || r.Checksum != "" || len(r.Envs) > 0 || r.Limits != (api.JobLimits{}) ||
-		r.Signature != "" || r.User != "" || r.Group != "" {
+		r.Signature != "" || r.User != "" || r.Group != "" || r.Install != "" || r.Command != nil {
 		return invalid("config takes only svrlist and step")
 	}
 	if r.Name != "" {

@@ -28,7 +28,7 @@ func TestJobFromRequest(t *testing.T) {
 		{"ENV on start", api.JobRequest{Action: "start", Name: "A", Envs: map[string]string{"ENV": "/x"}}, "variable ENV: a server job may not"},
 		{"bad user", api.JobRequest{Action: "install", Name: "A", URL: "https://pkg/a.tgz", Checksum: sum64, User: "a b"}, "user:"},
 		{"bad signature", api.JobRequest{Action: "install", Name: "A", URL: "https://pkg/a.tgz", Checksum: sum64, Signature: "nonsense"}, "signature:"},
-		{"user on stop", api.JobRequest{Action: "stop", Name: "A", User: "root"}, "takes no url, checksum, signature, user or group"},
+		{"user on stop", api.JobRequest{Action: "stop", Name: "A", User: "root"}, "takes no url, checksum, signature, user, group or install"},
 		{"signature on config", api.JobRequest{Action: "config", Step: 1, Signature: "https://x/y"}, "only svrlist and step"},
 		{"config step", api.JobRequest{Action: "config", Step: 1200}, ""},
 		{"config svrlist", api.JobRequest{Action: "config", Svrlist: "192.168.9.1:1234,"}, ""},

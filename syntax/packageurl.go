@@ -25,7 +25,7 @@ type PackageURL struct {
 	Display   string // for logs and errors: the password redacted
 	Local     bool   // file:// or an absolute path: may go without checksum
 	LocalPath string // the file itself, when Local
-	Archive   string // one of ArchiveTypes
+	Archive   string // one of ArchiveTypes or PackageFormats
 }
 
 // forcedGetter is go-getter's "git::https://…" syntax; it would reach
@@ -96,21 +96,22 @@ func parseLocation(raw string) (PackageURL, *url.URL, error) {
 }
 
 func withArchive(s PackageURL, u *url.URL) (PackageURL, error) {
+	known := slices.Concat(ArchiveTypes, PackageFormats)
 	if a := u.Query().Get("archive"); a != "" {
-		if !slices.Contains(ArchiveTypes, a) {
-			return PackageURL{}, fmt.Errorf("%s: archive type %q is not one of %s", s.Display, a, strings.Join(ArchiveTypes, ", "))
+		if !slices.Contains(known, a) {
+			return PackageURL{}, fmt.Errorf("%s: archive type %q is not one of %s", s.Display, a, strings.Join(known, ", "))
 		}
 		s.Archive = a
 		return s, nil
 	}
-	for _, k := range ArchiveTypes {
+	for _, k := range known {
 		if strings.HasSuffix(u.Path, "."+k) && len(k) > len(s.Archive) {
 			s.Archive = k
 		}
 	}
 	if s.Archive == "" {
 		return PackageURL{}, fmt.Errorf("%s: cannot tell the archive type: name it .%s or add ?archive=TYPE",
-			s.Display, strings.Join(ArchiveTypes, ", ."))
+			s.Display, strings.Join(known, ", ."))
 	}
 	return s, nil
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/bootagent/bootagent/internal/testdeadline"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/bootagent/bootagent/internal/testtools"
 	"github.com/bootagent/bootagent/supervise"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -47,6 +49,16 @@ func Params(dir string) testscript.Params {
 			case "cgroupv1":
 				return !supervise.IsCgroupV2(), nil
 			}
+			// [tool:NAME] and [aptdeb:PKG] hold when the tool is in $PATH
+			// (the package can be downloaded), and always under
+			// BOOTAGENT_REQUIRE_TOOLS=1 (CI after make deps): the script
+			// then runs, and fails, rather than skipping.
+			if tool, ok := strings.CutPrefix(cond, "tool:"); ok {
+				return testtools.Missing(tool) == "" || testtools.Required(), nil
+			}
+			if pkg, ok := strings.CutPrefix(cond, "aptdeb:"); ok {
+				return aptDebAvailable(pkg) || testtools.Required(), nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -67,6 +79,9 @@ func Params(dir string) testscript.Params {
 			"minisign-sign": cmdMinisignSign,
 			"capture":       cmdCapture,
 			"agentpost":     cmdAgentpost,
+			"aptdownload":   cmdAptdownload,
+			"mksyspkg":      cmdMksyspkg,
+			"freeport":      cmdFreeport,
 		},
 	}
 }
