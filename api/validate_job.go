@@ -159,7 +159,7 @@ func validateJobInstall(j Job) error {
 	if err := syntax.InstallMode(j.Install, u.Archive, true); err != nil {
 		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
 	}
-	if err := syntax.JobCommand(j.Install, j.Command); err != nil {
+	if err := syntax.JobCommand(u.Archive, j.Command); err != nil {
 		return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
 	}
 	return nil

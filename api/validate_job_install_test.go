@@ -21,7 +21,8 @@ func TestJobInstallMode(t *testing.T) {
 		{name: "system of a tarball", job: with(func(j *Job) { j.URL, j.Install = "http://pkg/a.tar.gz", "system" }), allowSystem: true, wantErr: "needs an .rpm or .deb"},
 		{name: "unknown mode", job: with(func(j *Job) { j.Install = "snap" }), allowSystem: true, wantErr: `"snap" is not store or system`},
 		{name: "system with a command", job: with(func(j *Job) { j.Install, j.Command = "system", []string{"/opt/a/bin/a", "-f"} }), allowSystem: true},
-		{name: "command without system", job: with(func(j *Job) { j.Command = []string{"/bin/sh"} }), wantErr: "only an install: system job takes one"},
+		{name: "store rpm with a command (no agent.yaml in its payload)", job: with(func(j *Job) { j.Command = []string{"usr/sbin/a", "-f"} })},
+		{name: "command on an archive", job: with(func(j *Job) { j.URL, j.Command = "http://pkg/a.tar.gz", []string{"/bin/sh"} }), wantErr: "only an .rpm or .deb job takes one"},
 		{name: "empty command[0]", job: with(func(j *Job) { j.Install, j.Command = "system", []string{""} }), allowSystem: true, wantErr: "command[0] is empty"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

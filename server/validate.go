@@ -180,9 +180,9 @@ func validateJobExtensions(r api.JobRequest) error {
 		if err := syntax.InstallMode(r.Install, u.Archive, true); err != nil {
 			return invalid("%v", err)
 		}
-	}
-	if err := syntax.JobCommand(r.Install, r.Command); err != nil {
-		return invalid("%v", err)
+		if err := syntax.JobCommand(u.Archive, r.Command); err != nil {
+			return invalid("%v", err)
+		}
 	}
 	return nil
 }

@@ -19,15 +19,16 @@ const (
 	InstallSystem = "system" // the host's rpm or dpkg installs it
 )
 
-// JobCommand checks a server job's command: only install: system takes
-// one (a store package's command is its agent.yaml's), and then it must
-// name a program.
-func JobCommand(mode string, command []string) error {
+// JobCommand checks a server job's command: only an rpm or deb takes one
+// (SPEC §4: in store mode the command of a payload without agent.yaml
+// comes from the doc or job, and install: system needs one); an archive's
+// command is its agent.yaml's. It must name a program.
+func JobCommand(archive string, command []string) error {
 	if len(command) == 0 {
 		return nil
 	}
-	if mode != InstallSystem {
-		return fmt.Errorf("command: only an install: system job takes one (a package's command is in its agent.yaml)")
+	if !IsPackageFormat(archive) {
+		return fmt.Errorf("command: only an .rpm or .deb job takes one (an archive's command is in its agent.yaml)")
 	}
 	if command[0] == "" {
 		return fmt.Errorf("command: command[0] is empty")

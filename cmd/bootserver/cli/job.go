@@ -34,7 +34,7 @@ func (c *CLI) cmdJobAdd(ctx context.Context, args []string) int {
 	fs.StringVar(&req.URL, "url", "", "package source (install, upgrade)")
 	fs.StringVar(&req.Checksum, "checksum", "", "package checksum SHA256:<64 hex> (install, upgrade)")
 	fs.StringVar(&req.Install, "install", "", "rpm/deb: store (default) or system, where the host sets allow_system_packages (install, upgrade)")
-	fs.Var(argsFlag{&req.Command}, "command", "install: system: the program to run, then each argument, one --command each (repeatable)")
+	fs.Var(argsFlag{&req.Command}, "command", "rpm/deb: the program to run, then each argument, one --command each (repeatable; needed by install: system, and in store mode by a payload without agent.yaml)")
 	fs.Var(envs, "env", "environment variable NAME=VALUE (repeatable)")
 	fs.StringVar(&req.Limits.CPU, "cpu", "", "cpu limit, percent of one CPU, e.g. 10%")
 	fs.StringVar(&req.Limits.Memory, "memory", "", "memory limit, e.g. 20M")
