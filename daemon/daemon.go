@@ -25,6 +25,7 @@ import (
 	"github.com/bootagent/bootagent/jobs"
 	"github.com/bootagent/bootagent/reconcile"
 	"github.com/bootagent/bootagent/supervise"
+	sd "github.com/coreos/go-systemd/v22/daemon"
 )
 
 // Daemon is one running BootAgent.
@@ -60,6 +61,12 @@ type Daemon struct {
 	// stateProblems are the daemon's own state files that could not be
 	// read (server-config.json): shown with the sources' problems.
 	stateProblems []desired.Problem
+
+	// How Run ends (stop.go): the cause it was asked to stop for, and
+	// the `run --keep-agents-on-term` flag.
+	quit       chan StopCause
+	stopCause  StopCause
+	keepOnTerm bool
 }
 
 // New prepares a daemon: state directories, the single-instance lock, the
@@ -107,6 +114,7 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 		merger:      desired.NewMerger(desired.SourceFile, desired.SourceServer),
 		reread:      make(chan struct{}, 1),
 		stepChanged: make(chan struct{}, 1),
+		quit:        make(chan StopCause, 1),
 	}
 	if err := d.openServerSide(); err != nil {
 		return nil, err
@@ -193,18 +201,36 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.log.Info("bootagent started", "version", api.AgentVersion(), "desired_dir", dir, "state_dir", d.cfg.StateDir, "control_socket", d.cfg.SocketPath())
 
+	go runWatchdog(srcCtx, d.log)
+
 	rotate := time.NewTicker(10 * time.Second)
 	defer rotate.Stop()
+	ready := false
+	stop := func(cause StopCause) error {
+		d.mu.Lock()
+		d.stopCause = cause
+		d.mu.Unlock()
+		notify(d.log, sd.SdNotifyStopping)
+		stopSources()
+		sources.Wait()
+		return d.shutdown(srv)
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			stopSources()
-			sources.Wait()
-			return d.shutdown(srv)
+			return stop(StopSignalTerm)
+		case cause := <-d.quit:
+			return stop(cause)
 		case s := <-snaps:
 			d.applyMu.Lock()
 			d.apply(d.merger.Update(s))
 			d.applyMu.Unlock()
+			if !ready {
+				// Adopted (New) and the first desired set handed over:
+				// systemd may now consider the service started.
+				ready = true
+				notify(d.log, sd.SdNotifyReady)
+			}
 		case <-d.reread:
 			d.mu.Lock()
 			newDir := d.cfg.DesiredDir
@@ -311,10 +337,10 @@ func (d *Daemon) Restart(name string) error {
 
 func (d *Daemon) shutdown(srv *http.Server) error {
 	d.mu.Lock()
-	keep := d.cfg.KeepAgentsOnExit
+	keep := keepAgentsOnStop(d.stopCause, d.cfg.KeepAgentsOnExit, d.keepOnTerm)
 	d.mu.Unlock()
 	if keep {
-		d.log.Info("stopping; sub-agents keep running (keep_agents_on_exit)")
+		d.log.Info("stopping; sub-agents keep running for the next start to adopt")
 	} else {
 		d.log.Info("stopping sub-agents")
 	}

@@ -66,6 +66,7 @@ func Params(dir string) testscript.Params {
 			"minisign-key":  cmdMinisignKey,
 			"minisign-sign": cmdMinisignSign,
 			"capture":       cmdCapture,
+			"notifysock":    cmdNotifysock,
 		},
 	}
 }

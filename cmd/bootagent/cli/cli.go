@@ -26,7 +26,10 @@ var stdout, stderr io.Writer = os.Stdout, os.Stderr
 const usage = `usage: bootagent COMMAND [flags]
 
 commands:
-  run [--config FILE]              run the daemon in the foreground
+  run [--config FILE] [--keep-agents-on-term]
+                                   run the daemon in the foreground
+  shutdown [--config FILE] [--stop-agents]
+                                   ask the running daemon to exit
   status [--json] [--config FILE]  show the running daemon's state
   validate [--config FILE] PATH... check desired-state files or directories
                                    (--config: also the daemon configuration,
@@ -45,6 +48,8 @@ func Main(args []string) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:])
+	case "shutdown":
+		return cmdShutdown(args[1:])
 	case "status":
 		return cmdStatus(args[1:])
 	case "validate":

@@ -13,6 +13,7 @@ import (
 func cmdRun(args []string) int {
 	fs := newFlags("run")
 	cfgPath := fs.String("config", defaultConfigPath(), "configuration file (default $BOOTAGENT_CONFIG, else "+DefaultConfig+")")
+	keepOnTerm := fs.Bool("keep-agents-on-term", false, "on SIGTERM leave the sub-agents running for the next start (the systemd unit's way; `bootagent shutdown --stop-agents` still stops them)")
 	if !parse(fs, args) {
 		return exitUsage
 	}
@@ -28,6 +29,7 @@ func cmdRun(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	d.SetKeepOnTerm(*keepOnTerm)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -42,11 +44,18 @@ func cmdRun(args []string) int {
 				continue
 			}
 			logger.Info("signal received, shutting down", "signal", sig.String())
-			cancel()
+			if sig == syscall.SIGINT {
+				d.Stop(daemon.StopSignalInt)
+			} else {
+				d.Stop(daemon.StopSignalTerm)
+			}
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
 		return fail("%v", err)
+	}
+	if d.StoppedForGood() {
+		return daemon.ExitStoppedForGood
 	}
 	return exitOK
 }
