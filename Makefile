@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test deps bench fuzz soak lint clean
+.PHONY: all build run test deps bench fuzz soak lint clean package
 
 all: build
 
@@ -31,9 +31,18 @@ test: lint
 # skip with the reason, except under BOOTAGENT_REQUIRE_TOOLS=1 (.ci/run),
 # where they fail. One line per need, so each says why it is here.
 DEPS_APT :=
+DEPS_APT += rpm systemd   # packaging tests: the .rpm read back and installed in a throwaway root; systemd-analyze verify on the units
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
+
+# The .deb and .rpm of bootagent and bootserver (SPEC §14) in dist/, built
+# with nfpm from packaging/'s one description. PKG_VERSION defaults to
+# api.Version.
+DIST        ?= dist
+PKG_VERSION ?=
+package: build
+	$(GO) run ./cmd/bootpackage --bin $(BIN) --files packaging/files --out $(DIST) $(if $(PKG_VERSION),--version $(PKG_VERSION))
 
 # Go benchmarks plus whole-process measurements; each figure on its own line.
 bench: build
@@ -76,4 +85,4 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf $(BIN) $(RUNDIR)
+	rm -rf $(BIN) $(RUNDIR) $(DIST)
