@@ -101,6 +101,7 @@ func ControlHandler(c Controller) http.Handler {
 		writeJSON(w, http.StatusOK, controlError{})
 	})
 	handleShutdown(mux, c)
+	handleSelfUpgrade(mux, c)
 	return mux
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/bootagent/bootagent/internal/statedir"
 	"github.com/bootagent/bootagent/jobs"
 	"github.com/bootagent/bootagent/reconcile"
+	"github.com/bootagent/bootagent/selfupgrade"
 	"github.com/bootagent/bootagent/supervise"
 	sd "github.com/coreos/go-systemd/v22/daemon"
 )
@@ -67,6 +69,19 @@ type Daemon struct {
 	quit       chan StopCause
 	stopCause  StopCause
 	keepOnTerm bool
+
+	// Self-upgrade (selfupgrade.go): the binary's path, the package
+	// store that fetches a new one, the exec that follows Run, and this
+	// process's trial when it is the new binary.
+	exe       string
+	store     *fetch.Store
+	ready     atomic.Bool // adopted and the first desired set applied
+	reached   atomic.Bool // a status report reached a server
+	upgradeMu sync.Mutex
+	exec      *ExecPlan
+	onTrial   bool
+	trial     selfupgrade.Record
+	trialPath string
 }
 
 // New prepares a daemon: state directories, the single-instance lock, the
@@ -131,6 +146,10 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	d.store = store
+	if exe, err := os.Executable(); err == nil {
+		d.exe = exe
 	}
 	d.rec = reconcile.New(reconcile.Options{
 		StateDir: cfg.StateDir, Policy: cfg.Restart, StopGrace: cfg.StopGrace.D(),
@@ -202,6 +221,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("bootagent started", "version", api.AgentVersion(), "desired_dir", dir, "state_dir", d.cfg.StateDir, "control_socket", d.cfg.SocketPath())
 
 	go runWatchdog(srcCtx, d.log)
+	go d.watchTrial(srcCtx)
 
 	rotate := time.NewTicker(10 * time.Second)
 	defer rotate.Stop()
@@ -229,6 +249,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				// Adopted (New) and the first desired set handed over:
 				// systemd may now consider the service started.
 				ready = true
+				d.ready.Store(true)
 				notify(d.log, sd.SdNotifyReady)
 			}
 		case <-d.reread:

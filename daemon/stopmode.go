@@ -21,6 +21,9 @@ const (
 	StopShutdown
 	// StopShutdownStopAgents: `bootagent shutdown --stop-agents`.
 	StopShutdownStopAgents
+	// StopExec: a self-upgrade (or its revert) re-executes the daemon in
+	// place; the agents stay for the new binary to adopt.
+	StopExec
 )
 
 // ExitStoppedForGood is the daemon's exit status after `bootagent shutdown
@@ -36,6 +39,8 @@ func keepAgentsOnStop(cause StopCause, configKeep, keepOnTerm bool) bool {
 	switch cause {
 	case StopShutdownStopAgents:
 		return false
+	case StopExec:
+		return true
 	case StopSignalTerm:
 		return keepOnTerm || configKeep
 	default:

@@ -20,6 +20,7 @@ func TestKeepAgentsOnStop(t *testing.T) {
 		{"plain shutdown follows the config", StopShutdown, false, true, false},
 		{"plain shutdown, config keeps", StopShutdown, true, false, true},
 		{"shutdown --stop-agents beats the config", StopShutdownStopAgents, true, true, false},
+		{"a self-upgrade's exec always keeps them", StopExec, false, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

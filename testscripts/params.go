@@ -67,6 +67,9 @@ func Params(dir string) testscript.Params {
 			"minisign-sign": cmdMinisignSign,
 			"capture":       cmdCapture,
 			"notifysock":    cmdNotifysock,
+			"selfbin":       cmdSelfbin,
+			"sha256":        cmdSha256,
+			"agentpids":     cmdAgentpids,
 		},
 	}
 }

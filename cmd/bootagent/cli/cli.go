@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/bootagent/bootagent/selfupgrade"
 	"github.com/bootagent/bootagent/supervise"
 )
 
@@ -35,6 +36,8 @@ commands:
                                    (--config: also the daemon configuration,
                                    by default with its desired_dir)
   restart [--config FILE] NAME     restart a sub-agent now, clearing fatal
+  self-upgrade [--config FILE] --checksum SHA256:HEX [--signature S] FILE|URL
+                                   replace the daemon's binary in place (agents kept)
   version                          print the version
 `
 
@@ -50,6 +53,10 @@ func Main(args []string) int {
 		return cmdRun(args[1:])
 	case "shutdown":
 		return cmdShutdown(args[1:])
+	case "self-upgrade":
+		return cmdSelfUpgrade(args[1:])
+	case selfupgrade.GuardCommand: // hidden: started by a self-upgrade
+		return selfupgrade.GuardMain(args[1:])
 	case "status":
 		return cmdStatus(args[1:])
 	case "validate":

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/bootagent/bootagent/daemon"
+	"github.com/bootagent/bootagent/selfupgrade"
 )
 
 func cmdRun(args []string) int {
@@ -20,16 +21,23 @@ func cmdRun(args []string) int {
 	if fs.NArg() > 0 {
 		return usageError("run takes no arguments")
 	}
+	// A self-upgraded binary on trial knows it from its environment,
+	// before it can read a configuration it may fail to parse.
+	trial := os.Getenv(selfupgrade.EnvRecord)
+	os.Unsetenv(selfupgrade.EnvRecord)
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
-		return fail("%v", err)
+		return failOnTrial(trial, err)
 	}
 	logger := newLogger(cfg.LogFormat)
 	d, err := daemon.New(cfg, logger)
 	if err != nil {
-		return fail("%v", err)
+		return failOnTrial(trial, err)
 	}
 	d.SetKeepOnTerm(*keepOnTerm)
+	if trial != "" {
+		d.SetTrial(trial)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -57,7 +65,23 @@ func cmdRun(args []string) int {
 	if d.StoppedForGood() {
 		return daemon.ExitStoppedForGood
 	}
+	if p := d.Exec(); p != nil {
+		// Same pid: systemd keeps tracking it, the agents stay its own.
+		err := syscall.Exec(p.Path, p.Argv, p.Env)
+		return fail("re-exec %s: %v", p.Path, err)
+	}
 	return exitOK
+}
+
+// failOnTrial fails a start; a self-upgraded binary on trial instead
+// restores the previous one and execs it (it returns only if it cannot).
+func failOnTrial(trial string, err error) int {
+	if trial != "" {
+		if rerr := selfupgrade.RevertInPlace(trial, err); rerr != nil {
+			stderrf("bootagent: self-upgrade revert: %v\n", rerr)
+		}
+	}
+	return fail("%v", err)
 }
 
 func newLogger(format string) *slog.Logger {
