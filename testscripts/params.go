@@ -33,7 +33,7 @@ func Params(dir string) testscript.Params {
 					return err
 				}
 			}
-			env.Defer(func() { stopAllDaemons(env) })
+			env.Defer(func() { stopAllDaemons(env); stopStrayDaemon(env) })
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {

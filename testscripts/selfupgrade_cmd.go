@@ -1,6 +1,7 @@
 package testscripts
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootagent/bootagent/api"
+	"github.com/bootagent/bootagent/desired"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -82,5 +85,26 @@ func cmdAgentpids(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("agentpids: not %d agents running after %v: %s", n, deadline(), last)
 		}
 		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// stopStrayDaemon stops, with its agents, a daemon the script did not
+// start itself and left running (failed half-way): one that a self-upgrade
+// guard started again after a broken binary.
+func stopStrayDaemon(env *testscript.Env) {
+	cfg, err := desired.LoadConfig(env.Getenv("BOOTAGENT_CONFIG"))
+	if err != nil {
+		return
+	}
+	c := api.NewControlClient(cfg.SocketPath())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if c.Shutdown(ctx, true) != nil {
+		return
+	}
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if _, err := c.Status(ctx); err != nil {
+			return
+		}
 	}
 }
