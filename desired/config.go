@@ -72,6 +72,9 @@ type Config struct {
 	// only, until the host has its own credential. Read when needed: it
 	// may be removed once the host is enrolled.
 	EnrollTokenFile string `yaml:"enroll_token_file"`
+	// MetricsListen is host:port where Prometheus metrics are served
+	// (SPEC §14); empty, the default, serves none.
+	MetricsListen string `yaml:"metrics_listen"`
 	Path            string `yaml:"-"` // the file it was loaded from (absolute)
 	// CAPool is ServerCA loaded, Pin is ServerCAPin decoded (set by
 	// LoadConfig); nil when unset.

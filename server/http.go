@@ -26,6 +26,7 @@ type Server struct {
 	tls     *tls.Config // nil: plain HTTP (--insecure-http)
 	open    bool        // --open-enrollment: register needs no token
 	fails   failLimiter // refused registers by address (ratelimit.go)
+	metrics *metrics    // GET /metrics (metrics.go)
 }
 
 // SetOpenEnrollment lets hosts register without an enrollment token
@@ -43,6 +44,7 @@ func New(store *Store, log *slog.Logger) *Server {
 		log = slog.Default()
 	}
 	s := &Server{store: store, log: log}
+	s.metrics = newMetrics(s)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+api.PathRegister, s.handleRegister)
 	mux.HandleFunc("POST "+api.PathStatus, s.handleStatus)
@@ -71,10 +73,11 @@ func New(store *Store, log *slog.Logger) *Server {
 	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostRevoke, s.guard(api.RoleAdmin, s.handleRevokeHost))
 	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostUnrevoke, s.guard(api.RoleAdmin, s.handleUnrevokeHost))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /metrics", s.reads(s.handleMetrics))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAdminError(w, fmt.Errorf("%w: no such endpoint: %s %s", errNotFound, r.Method, r.URL.Path))
 	})
-	s.handler = mux
+	s.handler = s.metrics.instrument(mux)
 	return s
 }
 
