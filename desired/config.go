@@ -75,7 +75,7 @@ type Config struct {
 	// MetricsListen is host:port where Prometheus metrics are served
 	// (SPEC §14); empty, the default, serves none.
 	MetricsListen string `yaml:"metrics_listen"`
-	Path            string `yaml:"-"` // the file it was loaded from (absolute)
+	Path          string `yaml:"-"` // the file it was loaded from (absolute)
 	// CAPool is ServerCA loaded, Pin is ServerCAPin decoded (set by
 	// LoadConfig); nil when unset.
 	CAPool *x509.CertPool `yaml:"-"`
