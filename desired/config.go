@@ -67,15 +67,15 @@ type Config struct {
 	ServerCAPin string `yaml:"server_ca_pin"`
 	// RequireTLS refuses http:// servers, configured or from a config job.
 	RequireTLS bool `yaml:"require_tls"`
+	// MetricsListen is host:port where Prometheus metrics are served
+	// (SPEC §14); empty, the default, serves none.
+	MetricsListen string `yaml:"metrics_listen"`
 	// EnrollTokenFile holds a bootserver enrollment token (SPEC §10;
 	// relative to the config file), sent at register to https servers
 	// only, until the host has its own credential. Read when needed: it
 	// may be removed once the host is enrolled.
 	EnrollTokenFile string `yaml:"enroll_token_file"`
-	// MetricsListen is host:port where Prometheus metrics are served
-	// (SPEC §14); empty, the default, serves none.
-	MetricsListen string `yaml:"metrics_listen"`
-	Path          string `yaml:"-"` // the file it was loaded from (absolute)
+	Path            string `yaml:"-"` // the file it was loaded from (absolute)
 	// CAPool is ServerCA loaded, Pin is ServerCAPin decoded (set by
 	// LoadConfig); nil when unset.
 	CAPool *x509.CertPool `yaml:"-"`
