@@ -82,6 +82,12 @@ type Daemon struct {
 	onTrial   bool
 	trial     selfupgrade.Record
 	trialPath string
+
+	// metrics_listen (metrics.go); lastReport is when a status report
+	// last reached a server, unix nanoseconds.
+	metricsLn  net.Listener
+	metricsSrv *http.Server
+	lastReport atomic.Int64
 }
 
 // New prepares a daemon: state directories, the single-instance lock, the
@@ -132,6 +138,9 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 		quit:        make(chan StopCause, 1),
 	}
 	if err := d.openServerSide(); err != nil {
+		return nil, err
+	}
+	if err := d.openMetrics(); err != nil { // before adoption: a bad address changes nothing
 		return nil, err
 	}
 	cgErr := supervise.CgroupsAvailable()
@@ -222,6 +231,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	go runWatchdog(srcCtx, d.log)
 	go d.watchTrial(srcCtx)
+	d.serveMetrics()
 
 	rotate := time.NewTicker(10 * time.Second)
 	defer rotate.Stop()
@@ -374,6 +384,7 @@ func (d *Daemon) shutdown(srv *http.Server) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
+	d.closeMetrics()
 	os.Remove(d.cfg.SocketPath())
 	d.lock.Close()
 	d.log.Info("bootagent stopped")

@@ -240,5 +240,9 @@ func (d *Daemon) watchTrial(ctx context.Context) {
 	}
 }
 
-// reachedServer records that a status report reached a server (health).
-func (d *Daemon) reachedServer() { d.reached.Store(true) }
+// reachedServer records that a status report reached a server (health,
+// and the last-report metric).
+func (d *Daemon) reachedServer() {
+	d.reached.Store(true)
+	d.lastReport.Store(time.Now().UnixNano())
+}

@@ -7,8 +7,8 @@ import (
 )
 
 // ListenAddr checks a host:port to listen on (metrics_listen): the host
-// may be empty (every address) or an IP or name, the port 1-65535. Empty
-// is allowed: the listener is off.
+// may be empty (every address) or an IP or name, the port 0-65535 (0: any
+// free port, which the log names). Empty is allowed: the listener is off.
 func ListenAddr(s string) error {
 	if s == "" {
 		return nil
@@ -17,8 +17,8 @@ func ListenAddr(s string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not host:port: %v", s, err)
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q: port %q is not 1-65535", s, port)
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not 0-65535", s, port)
 	}
 	return nil
 }
