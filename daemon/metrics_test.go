@@ -3,9 +3,9 @@ package daemon
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
