@@ -54,6 +54,7 @@ bench: build
 	./scripts/bench.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
+	./scripts/bench-selfupgrade.sh
 
 # Native Go fuzzing, FUZZTIME per target (-fuzz takes one target per
 # package invocation). `make test` already runs each target's seed corpus
