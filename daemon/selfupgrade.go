@@ -246,3 +246,21 @@ func (d *Daemon) reachedServer() {
 	d.reached.Store(true)
 	d.lastReport.Store(time.Now().UnixNano())
 }
+
+// SettleStaleTrial ends, at a fresh start (not on trial), a trial cut
+// short (see selfupgrade.SettleStale). When this process is the new binary
+// of that trial it returns the exec of the restored previous one.
+func (d *Daemon) SettleStaleTrial() *ExecPlan {
+	rec, ok, err := selfupgrade.SettleStale(d.upgradeRecord(), time.Now())
+	if err != nil {
+		d.log.Error("self-upgrade record not settled", "error", err)
+	}
+	if !ok {
+		return nil
+	}
+	d.log.Error("self-upgrade failed", "reason", rec.Reason)
+	if running, err := selfupgrade.FileSHA("/proc/self/exe"); err == nil && running == rec.ToSHA {
+		return &ExecPlan{Path: rec.Exe, Argv: os.Args, Env: withoutEnv(os.Environ(), selfupgrade.EnvRecord)}
+	}
+	return nil
+}

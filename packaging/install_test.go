@@ -88,7 +88,14 @@ func TestInstallDeb(t *testing.T) {
 		t.Errorf("upgrade replaced the edited config:\n%s", b)
 	}
 	checkInstalled(t, root, "bootagent")
+	// a self-upgrade's kept binary goes with the package
+	if err := os.WriteFile(filepath.Join(root, "usr/bin/bootagent.prev"), []byte("old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	dpkg("--purge", "bootagent", "bootserver")
+	if _, err := os.Lstat(filepath.Join(root, "usr/bin/bootagent.prev")); err == nil {
+		t.Error("usr/bin/bootagent.prev still there after purge")
+	}
 	for _, name := range Names {
 		for p := range wantFiles[name] {
 			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {

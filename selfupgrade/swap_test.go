@@ -117,3 +117,28 @@ func TestTransitionOnce(t *testing.T) {
 		t.Fatalf("winners %v, record %s", got, rec.State)
 	}
 }
+
+// A trial no process is on any more (the daemon restarted before it was
+// healthy) is reverted and the previous binary restored; other states are
+// left alone.
+func TestSettleStale(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "bootagent")
+	write(t, exe, "new")
+	write(t, PrevPath(exe), "old")
+	path := filepath.Join(dir, "rec.json")
+	for _, st := range []State{Healthy, Reverted} {
+		Save(path, Record{State: st, Exe: exe, Prev: PrevPath(exe)})
+		if _, ok, err := SettleStale(path, time.Now()); ok || err != nil {
+			t.Fatalf("%s trial settled again: %v %v", st, ok, err)
+		}
+	}
+	Save(path, Record{State: Trying, Exe: exe, Prev: PrevPath(exe), ToVersion: "b", FromVersion: "a"})
+	rec, ok, err := SettleStale(path, time.Now())
+	if !ok || err != nil || rec.State != Reverted || read(t, exe) != "old" {
+		t.Fatalf("SettleStale = %+v %v %v; exe %q", rec, ok, err, read(t, exe))
+	}
+	if disk, _, _ := Load(path); disk.State != Reverted || disk.Reason == "" {
+		t.Fatalf("record on disk: %+v", disk)
+	}
+}

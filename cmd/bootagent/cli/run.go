@@ -37,6 +37,9 @@ func cmdRun(args []string) int {
 	d.SetKeepOnTerm(*keepOnTerm)
 	if trial != "" {
 		d.SetTrial(trial)
+	} else if p := d.SettleStaleTrial(); p != nil {
+		// The new binary of a trial cut short: run the restored one.
+		return fail("re-exec %s: %v", p.Path, syscall.Exec(p.Path, p.Argv, p.Env))
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
