@@ -75,7 +75,7 @@ type Daemon struct {
 	// process's trial when it is the new binary.
 	exe       string
 	store     *fetch.Store
-	ready     atomic.Bool // adopted and the first desired set applied
+	ready     atomic.Bool // adopted and the first desired set reconciled (ready.go)
 	reached   atomic.Bool // a status report reached a server
 	upgradeMu sync.Mutex
 	exec      *ExecPlan
@@ -256,11 +256,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.apply(d.merger.Update(s))
 			d.applyMu.Unlock()
 			if !ready {
-				// Adopted (New) and the first desired set handed over:
-				// systemd may now consider the service started.
+				// The first desired set is handed over: once it is
+				// reconciled, systemd may consider the service started.
 				ready = true
-				d.ready.Store(true)
-				notify(d.log, sd.SdNotifyReady)
+				go d.signalReady(srcCtx)
 			}
 		case <-d.reread:
 			d.mu.Lock()

@@ -50,3 +50,24 @@ func TestWatchdogInterval(t *testing.T) {
 }
 
 func durUS(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+
+func TestActedOn(t *testing.T) {
+	tests := []struct {
+		name     string
+		desired  []string
+		observed map[string]bool
+		want     bool
+	}{
+		{"nothing desired", nil, map[string]bool{}, true},
+		{"every one acted on", []string{"a", "b"}, map[string]bool{"a": true, "b": true}, true},
+		{"one not yet", []string{"a", "b"}, map[string]bool{"a": true}, false},
+		{"observed but no longer desired does not matter", []string{"a"}, map[string]bool{"a": true, "gone": true}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := actedOn(tt.desired, tt.observed); got != tt.want {
+				t.Errorf("actedOn = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
