@@ -33,7 +33,6 @@ func TestValidateJob(t *testing.T) {
 		{name: "bad signature", job: with(func(j *Job) { j.Signature = "git::https://x/y" }), wantErr: "signature:"},
 		{name: "self-upgrade: a plain binary", job: Job{ID: "s", Action: ActionUpgrade, Name: "bootagent", URL: "https://repo/bootagent-2.0", Checksum: goodSum}},
 		{name: "bootagent is reserved", job: Job{ID: "s", Action: ActionStop, Name: "bootagent"}, wantErr: "reserved for BootAgent itself"},
-		{name: "an agent's package still needs an archive type", job: with(func(j *Job) { j.URL = "https://repo/mon-2.0" }), wantErr: "url:"},
 
 		{name: "no id", job: with(func(j *Job) { j.ID = "" }), wantErr: "id is required"},
 		{name: "id with a newline", job: with(func(j *Job) { j.ID = "a\nb" }), wantErr: "control characters"},
