@@ -56,13 +56,20 @@ const (
 // process to revert itself in place (same pid) before it steps in.
 func GuardGrace(window time.Duration) time.Duration { return 2*time.Second + window/10 }
 
-// Guard decides the guard's step: alive says the trial's process (same
-// pid and start time) still runs.
-func Guard(rec Record, alive bool, now time.Time) GuardStep {
+// DeathConfirm is how long the trial's process must look dead before the
+// guard believes it: while a multi-threaded process execs from another
+// thread than its leader, the kernel shows the pid as a zombie for a
+// moment (the old leader is being reaped), and that is no death.
+const DeathConfirm = 300 * time.Millisecond
+
+// Guard decides the guard's step: deadFor is how long the trial's process
+// (its pid with its start time) has looked dead (gone or a zombie) without
+// a break, 0 while it runs.
+func Guard(rec Record, deadFor time.Duration, now time.Time) GuardStep {
 	switch {
 	case rec.State != Trying:
 		return GuardDone
-	case !alive:
+	case deadFor >= DeathConfirm:
 		return GuardRevertDead
 	case now.After(rec.Deadline.Add(GuardGrace(rec.Window))):
 		return GuardRevertHung

@@ -50,20 +50,21 @@ func TestGuard(t *testing.T) {
 	tests := []struct {
 		name  string
 		rec   Record
-		alive bool
+		dead  time.Duration
 		at    time.Time
 		want  GuardStep
 	}{
-		{"in time, alive: wait", rec, true, now.Add(-time.Second), GuardWait},
-		{"past the deadline, within the grace: the new process may still revert itself", rec, true, now.Add(grace - time.Millisecond), GuardWait},
-		{"past the grace, alive: hung", rec, true, now.Add(grace + time.Millisecond), GuardRevertHung},
-		{"dead in time: revert at once", rec, false, now.Add(-5 * time.Second), GuardRevertDead},
-		{"healthy: done", with(rec, Healthy, ""), false, now.Add(time.Hour), GuardDone},
-		{"reverted by the process itself: done", with(rec, Reverted, "x"), true, now.Add(time.Hour), GuardDone},
+		{"in time, alive: wait", rec, 0, now.Add(-time.Second), GuardWait},
+		{"past the deadline, within the grace: the new process may still revert itself", rec, 0, now.Add(grace - time.Millisecond), GuardWait},
+		{"past the grace, alive: hung", rec, 0, now.Add(grace + time.Millisecond), GuardRevertHung},
+		{"dead for long enough, in time: revert at once", rec, DeathConfirm, now.Add(-5 * time.Second), GuardRevertDead},
+		{"a zombie for a moment (exec from a thread) is no death", rec, DeathConfirm - time.Millisecond, now.Add(-5 * time.Second), GuardWait},
+		{"healthy: done", with(rec, Healthy, ""), time.Hour, now.Add(time.Hour), GuardDone},
+		{"reverted by the process itself: done", with(rec, Reverted, "x"), 0, now.Add(time.Hour), GuardDone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Guard(tt.rec, tt.alive, tt.at); got != tt.want {
+			if got := Guard(tt.rec, tt.dead, tt.at); got != tt.want {
 				t.Errorf("Guard = %v, want %v", got, tt.want)
 			}
 		})

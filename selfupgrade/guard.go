@@ -69,14 +69,25 @@ func GuardMain(args []string) int {
 // guard watches the trial at path until it is over, reverting it when the
 // new daemon dies on trial or hangs past its deadline.
 func guard(log *slog.Logger, path string, every time.Duration) {
+	var deadSince time.Time // when the trial's process first looked dead, without a break since
 	for {
 		rec, ok, err := Load(path)
 		if err != nil || !ok {
 			log.Error("upgrade record unreadable; nothing to guard", "record", path, "error", err)
 			return
 		}
+		now := time.Now()
+		var deadFor time.Duration
+		switch {
+		case trialAlive(rec):
+			deadSince = time.Time{}
+		case deadSince.IsZero():
+			deadSince = now
+		default:
+			deadFor = now.Sub(deadSince)
+		}
 		var what string
-		switch Guard(rec, trialAlive(rec), time.Now()) {
+		switch Guard(rec, deadFor, now) {
 		case GuardDone:
 			return
 		case GuardWait:
