@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test test-cgroup2 deps bench fuzz soak lint clean
+.PHONY: all build run test test-cgroup2 deps bench fuzz soak lint clean package
 
 all: build
 
@@ -45,10 +45,19 @@ test-cgroup2:
 DEPS_APT :=
 DEPS_APT += qemu-system-x86 busybox-static cpio   # make test-cgroup2: a cgroup v2 VM on Debian's kernel (fetched with apt-get download)
 DEPS_APT += chromium   # server/webui browser tests (chromedp drives headless Chromium)
-DEPS_APT += rpm   # syspkg: system-mode rpm installs against throwaway roots (dpkg is on every Debian)
+DEPS_APT += rpm   # syspkg: system-mode rpm installs against throwaway roots; packaging: the .rpm read back and installed in one
+DEPS_APT += systemd   # packaging tests: systemd-analyze verify on the units (systemd need not run)
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
+
+# The .deb and .rpm of bootagent and bootserver (SPEC §14) in dist/, built
+# with nfpm from packaging/'s one description. PKG_VERSION defaults to
+# api.Version.
+DIST        ?= dist
+PKG_VERSION ?=
+package: build
+	$(GO) run ./cmd/bootpackage --bin $(BIN) --files packaging/files --out $(DIST) $(if $(PKG_VERSION),--version $(PKG_VERSION))
 
 # Go benchmarks plus whole-process measurements; each figure on its own line.
 bench: build
@@ -61,6 +70,7 @@ bench: build
 	./scripts/bench.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
+	./scripts/bench-selfupgrade.sh
 
 # Native Go fuzzing, FUZZTIME per target (-fuzz takes one target per
 # package invocation). `make test` already runs each target's seed corpus
@@ -92,4 +102,4 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf $(BIN) $(RUNDIR)
+	rm -rf $(BIN) $(RUNDIR) $(DIST)

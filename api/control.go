@@ -87,7 +87,7 @@ func (l *controlListener) Close() error {
 }
 
 // ControlHandler serves the control API: GET /v1/status, POST
-// /v1/restart?name=NAME.
+// /v1/restart?name=NAME, POST /v1/shutdown (control_shutdown.go).
 func ControlHandler(c Controller) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
@@ -100,6 +100,8 @@ func ControlHandler(c Controller) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, controlError{})
 	})
+	handleShutdown(mux, c)
+	handleSelfUpgrade(mux, c)
 	return mux
 }
 

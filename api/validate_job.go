@@ -24,6 +24,9 @@ func ValidateJob(j Job) error {
 	if err := validateJobID(j.ID); err != nil {
 		return err
 	}
+	if err := syntax.SelfJob(j.Action, j.Name); err != nil {
+		return err
+	}
 	switch j.Action {
 	case ActionConfig:
 		return validateConfigJob(j)
@@ -90,7 +93,7 @@ func CheckServerJobPolicy(j Job, allowLocal, allowSystem bool) error {
 	if j.Action != ActionInstall && j.Action != ActionUpgrade {
 		return nil
 	}
-	if u, err := syntax.ParsePackageURL(j.URL); err == nil {
+	if u, err := syntax.ParseJobURL(j.Name, j.URL); err == nil {
 		if err := syntax.ServerJobURL("url", u, allowLocal); err != nil {
 			return fmt.Errorf("%s %s: %w", j.Action, j.Name, err)
 		}
@@ -134,7 +137,7 @@ func validateJobPackage(j Job) error {
 	if strings.TrimSpace(j.URL) == "" {
 		return fmt.Errorf("%s %s: url is required", j.Action, j.Name)
 	}
-	if _, err := syntax.ParsePackageURL(j.URL); err != nil {
+	if _, err := syntax.ParseJobURL(j.Name, j.URL); err != nil {
 		return fmt.Errorf("%s %s: url: %w", j.Action, j.Name, err)
 	}
 	if _, ok := syntax.ChecksumHex(j.Checksum); !ok {

@@ -31,6 +31,8 @@ func TestValidateJob(t *testing.T) {
 		{name: "bad user", job: with(func(j *Job) { j.User = "a b" }), wantErr: `user: "a b" is neither`},
 		{name: "bad group", job: with(func(j *Job) { j.Group = "4294967295" }), wantErr: "group: numeric id 4294967295 is out of range"},
 		{name: "bad signature", job: with(func(j *Job) { j.Signature = "git::https://x/y" }), wantErr: "signature:"},
+		{name: "self-upgrade: a plain binary", job: Job{ID: "s", Action: ActionUpgrade, Name: "bootagent", URL: "https://repo/bootagent-2.0", Checksum: goodSum}},
+		{name: "bootagent is reserved", job: Job{ID: "s", Action: ActionStop, Name: "bootagent"}, wantErr: "reserved for BootAgent itself"},
 
 		{name: "no id", job: with(func(j *Job) { j.ID = "" }), wantErr: "id is required"},
 		{name: "id with a newline", job: with(func(j *Job) { j.ID = "a\nb" }), wantErr: "control characters"},

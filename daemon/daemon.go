@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,8 +25,10 @@ import (
 	"github.com/bootagent/bootagent/internal/statedir"
 	"github.com/bootagent/bootagent/jobs"
 	"github.com/bootagent/bootagent/reconcile"
+	"github.com/bootagent/bootagent/selfupgrade"
 	"github.com/bootagent/bootagent/supervise"
 	"github.com/bootagent/bootagent/syspkg"
+	sd "github.com/coreos/go-systemd/v22/daemon"
 )
 
 // Daemon is one running BootAgent.
@@ -61,6 +64,31 @@ type Daemon struct {
 	// stateProblems are the daemon's own state files that could not be
 	// read (server-config.json): shown with the sources' problems.
 	stateProblems []desired.Problem
+
+	// How Run ends (stop.go): the cause it was asked to stop for, and
+	// the `run --keep-agents-on-term` flag.
+	quit       chan StopCause
+	stopCause  StopCause
+	keepOnTerm bool
+
+	// Self-upgrade (selfupgrade.go): the binary's path, the package
+	// store that fetches a new one, the exec that follows Run, and this
+	// process's trial when it is the new binary.
+	exe       string
+	store     *fetch.Store
+	ready     atomic.Bool // adopted and the first desired set reconciled (ready.go)
+	reached   atomic.Bool // a status report reached a server
+	upgradeMu sync.Mutex
+	exec      *ExecPlan
+	onTrial   bool
+	trial     selfupgrade.Record
+	trialPath string
+
+	// metrics_listen (metrics.go); lastReport is when a status report
+	// last reached a server, unix nanoseconds.
+	metricsLn  net.Listener
+	metricsSrv *http.Server
+	lastReport atomic.Int64
 }
 
 // New prepares a daemon: state directories, the single-instance lock, the
@@ -108,8 +136,12 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 		merger:      desired.NewMerger(desired.SourceFile, desired.SourceServer),
 		reread:      make(chan struct{}, 1),
 		stepChanged: make(chan struct{}, 1),
+		quit:        make(chan StopCause, 1),
 	}
 	if err := d.openServerSide(); err != nil {
+		return nil, err
+	}
+	if err := d.openMetrics(); err != nil { // before adoption: a bad address changes nothing
 		return nil, err
 	}
 	cgErr := supervise.CgroupsAvailable()
@@ -129,6 +161,10 @@ func New(cfg desired.Config, logger *slog.Logger) (d *Daemon, err error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	d.store = store
+	if exe, err := os.Executable(); err == nil {
+		d.exe = exe
 	}
 	d.rec = reconcile.New(reconcile.Options{
 		StateDir: cfg.StateDir, Policy: cfg.Restart, StopGrace: cfg.StopGrace.D(),
@@ -201,18 +237,38 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.log.Info("bootagent started", "version", api.AgentVersion(), "desired_dir", dir, "state_dir", d.cfg.StateDir, "control_socket", d.cfg.SocketPath())
 
+	go runWatchdog(srcCtx, d.log)
+	go d.watchTrial(srcCtx)
+	d.serveMetrics()
+
 	rotate := time.NewTicker(10 * time.Second)
 	defer rotate.Stop()
+	ready := false
+	stop := func(cause StopCause) error {
+		d.mu.Lock()
+		d.stopCause = cause
+		d.mu.Unlock()
+		notify(d.log, sd.SdNotifyStopping)
+		stopSources()
+		sources.Wait()
+		return d.shutdown(srv)
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			stopSources()
-			sources.Wait()
-			return d.shutdown(srv)
+			return stop(StopSignalTerm)
+		case cause := <-d.quit:
+			return stop(cause)
 		case s := <-snaps:
 			d.applyMu.Lock()
 			d.apply(d.merger.Update(s))
 			d.applyMu.Unlock()
+			if !ready {
+				// The first desired set is handed over: once it is
+				// reconciled, systemd may consider the service started.
+				ready = true
+				go d.signalReady(srcCtx)
+			}
 		case <-d.reread:
 			d.mu.Lock()
 			newDir := d.cfg.DesiredDir
@@ -319,10 +375,10 @@ func (d *Daemon) Restart(name string) error {
 
 func (d *Daemon) shutdown(srv *http.Server) error {
 	d.mu.Lock()
-	keep := d.cfg.KeepAgentsOnExit
+	keep := keepAgentsOnStop(d.stopCause, d.cfg.KeepAgentsOnExit, d.keepOnTerm)
 	d.mu.Unlock()
 	if keep {
-		d.log.Info("stopping; sub-agents keep running (keep_agents_on_exit)")
+		d.log.Info("stopping; sub-agents keep running for the next start to adopt")
 	} else {
 		d.log.Info("stopping sub-agents")
 	}
@@ -335,6 +391,7 @@ func (d *Daemon) shutdown(srv *http.Server) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
+	d.closeMetrics()
 	os.Remove(d.cfg.SocketPath())
 	d.lock.Close()
 	d.log.Info("bootagent stopped")

@@ -37,6 +37,7 @@ func restartOnly(cur desired.Config, next *desired.Config) []string {
 	// The package store holds the keys it was opened with.
 	keep("trusted_keys", !slices.Equal(next.TrustedKeys, cur.TrustedKeys), func() { next.TrustedKeys, next.Keys = cur.TrustedKeys, cur.Keys })
 	keep("require_signature", next.RequireSignature != cur.RequireSignature, func() { next.RequireSignature = cur.RequireSignature })
+	keep("metrics_listen", next.MetricsListen != cur.MetricsListen, func() { next.MetricsListen = cur.MetricsListen })
 	return changed
 }
 

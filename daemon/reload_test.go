@@ -27,6 +27,7 @@ func TestRestartOnlySettingsAreNamedAndKept(t *testing.T) {
 		{"state dir and cgroups", func(c *desired.Config) { c.StateDir, c.CgroupParent = "/x", "y" }, []string{"state_dir", "cgroup_parent"}},
 		{"trusted keys", func(c *desired.Config) { c.TrustedKeys, c.RequireSignature = []string{"RWQx"}, true }, []string{"trusted_keys", "require_signature"}},
 		{"server job policy is live", func(c *desired.Config) { c.AllowLocalPackages, c.ServerJobUser = true, "nobody" }, nil},
+		{"metrics listener", func(c *desired.Config) { c.MetricsListen = "127.0.0.1:9610" }, []string{"metrics_listen"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

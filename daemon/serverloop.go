@@ -49,6 +49,7 @@ func (d *Daemon) reportLoop(ctx context.Context) {
 				wait, backoff = retryDelay(err, backoff)
 			} else {
 				backoff = minBackoff
+				d.reachedServer()
 				if err := d.saveCredential(answer.Credential); err != nil {
 					log.Error("renewed host credential not stored; the current one stays in use", "error", err)
 				}

@@ -77,6 +77,9 @@ type Config struct {
 	ServerCAPin string `yaml:"server_ca_pin"`
 	// RequireTLS refuses http:// servers, configured or from a config job.
 	RequireTLS bool `yaml:"require_tls"`
+	// MetricsListen is host:port where Prometheus metrics are served
+	// (SPEC §14); empty, the default, serves none.
+	MetricsListen string `yaml:"metrics_listen"`
 	// EnrollTokenFile holds a bootserver enrollment token (SPEC §10;
 	// relative to the config file), sent at register to https servers
 	// only, until the host has its own credential. Read when needed: it

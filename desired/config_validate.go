@@ -92,6 +92,7 @@ func (c Config) fieldErrors() []fieldError {
 		add("require_signature", fmt.Errorf("is true but trusted_keys is empty: name the minisign public keys packages must be signed by"))
 	}
 	add("server_job_user", syntax.Account(c.ServerJobUser))
+	add("metrics_listen", syntax.ListenAddr(c.MetricsListen))
 	if c.PackageMaxEntries <= 0 {
 		add("package_max_entries", fmt.Errorf("%d must be above 0", c.PackageMaxEntries))
 	}

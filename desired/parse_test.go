@@ -63,6 +63,11 @@ func TestParse(t *testing.T) {
 			wantErrs: []wantErr{{2, `name: "../x" is not a valid name`}},
 		},
 		{
+			name:     "bootagent is reserved",
+			yaml:     "command: [x]\nname: bootagent\n",
+			wantErrs: []wantErr{{2, `name: "bootagent" is reserved for BootAgent itself`}},
+		},
+		{
 			name:     "name too long",
 			yaml:     "name: " + strings.Repeat("a", 65) + "\ncommand: [x]\n",
 			wantErrs: []wantErr{{1, "is not a valid name"}},

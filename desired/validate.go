@@ -40,6 +40,9 @@ func validateName(name string) error {
 	if !syntax.AgentName(name) {
 		return fmt.Errorf("%q is not a valid name (want %s)", name, syntax.AgentNameRule)
 	}
+	if name == syntax.SelfName {
+		return fmt.Errorf("%q is reserved for BootAgent itself (SPEC §14: upgrade it with a self-upgrade)", name)
+	}
 	return nil
 }
 

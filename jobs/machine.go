@@ -271,6 +271,9 @@ func (m *Machine) apply(e Entry) Event {
 		crashpoint.Here("job.desired")
 		return Event{Kind: ApplyDone, At: m.cfg.Now(), Message: msg}
 	}
+	if IsSelfUpgrade(job) {
+		return m.applySelf(job)
+	}
 	if owner, ok := m.cfg.Host.FileOwner(job.Name); ok {
 		return fail(fmt.Errorf("agent %s is defined by the local file %s; server jobs cannot change it", job.Name, owner))
 	}

@@ -143,7 +143,7 @@ func Next(e Entry, known bool, ev Event) (Entry, []Effect) {
 		if e.State != Taken && e.State != Applied {
 			break
 		}
-		if e.Job.Action == api.ActionConfig {
+		if e.Job.Action == api.ActionConfig || IsSelfUpgrade(e.Job) {
 			return judged(e, 0, ev.Message) // applying it is its outcome
 		}
 		if e.State == Applied && e.DesiredHash == ev.Hash {

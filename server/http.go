@@ -28,6 +28,7 @@ type Server struct {
 	open    bool         // --open-enrollment: register needs no token
 	fails   failLimiter  // refused registers by address (ratelimit.go)
 	ui      http.Handler // the web UI (server/webui) at /, or nil
+	metrics *metrics     // GET /metrics (metrics.go)
 	// adminFails: admin requests refused for their token (401), by
 	// address, under the same rule: guessing admin tokens is slowed down
 	// like guessing enrollment tokens (the web UI's sign-in too).
@@ -42,6 +43,7 @@ func (s *Server) SetUI(h http.Handler) { s.ui = h }
 // unknown paths in JSON, never with a UI page.
 func apiPath(path string) bool {
 	return strings.HasPrefix(path, "/agent/") || strings.HasPrefix(path, "/admin/") || path == "/healthz"
+
 }
 
 // SetOpenEnrollment lets hosts register without an enrollment token
@@ -59,6 +61,7 @@ func New(store *Store, log *slog.Logger) *Server {
 		log = slog.Default()
 	}
 	s := &Server{store: store, log: log}
+	s.metrics = newMetrics(s)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+api.PathRegister, s.handleRegister)
 	mux.HandleFunc("POST "+api.PathStatus, s.handleStatus)
@@ -87,6 +90,7 @@ func New(store *Store, log *slog.Logger) *Server {
 	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostRevoke, s.guard(api.RoleAdmin, s.handleRevokeHost))
 	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostUnrevoke, s.guard(api.RoleAdmin, s.handleUnrevokeHost))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /metrics", s.reads(s.handleMetrics))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if s.ui != nil && !apiPath(r.URL.Path) {
 			s.ui.ServeHTTP(w, r)
@@ -94,7 +98,7 @@ func New(store *Store, log *slog.Logger) *Server {
 		}
 		writeAdminError(w, fmt.Errorf("%w: no such endpoint: %s %s", errNotFound, r.Method, r.URL.Path))
 	})
-	s.handler = mux
+	s.handler = s.metrics.instrument(mux)
 	return s
 }
 

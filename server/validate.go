@@ -96,12 +96,15 @@ func validateResults(results []api.JobResult) error {
 func jobFromRequest(r api.JobRequest) (api.Job, error) {
 	j := api.Job{Action: r.Action, Name: r.Name, URL: r.URL, Envs: r.Envs, Limits: r.Limits,
 		Svrlist: r.Svrlist, Step: r.Step, Signature: r.Signature, User: r.User, Group: r.Group, Install: r.Install, Command: r.Command}
+	if err := syntax.SelfJob(r.Action, r.Name); err != nil {
+		return j, invalid("%v", err)
+	}
 	switch r.Action {
 	case api.ActionInstall, api.ActionUpgrade:
 		if err := validateJobName(r.Name); err != nil {
 			return j, err
 		}
-		sum, err := validatePackage(r.Action, r.URL, r.Checksum)
+		sum, err := validatePackage(r.Action, r.Name, r.URL, r.Checksum)
 		if err != nil {
 			return j, err
 		}
@@ -145,11 +148,11 @@ func validateJobName(name string) error {
 // validatePackage checks an install's url and checksum with the rules the
 // agent applies (syntax/), and returns the checksum in its wire form,
 // SHA256:<lower-case hex>.
-func validatePackage(action, rawURL, checksum string) (string, error) {
+func validatePackage(action, name, rawURL, checksum string) (string, error) {
 	if strings.TrimSpace(rawURL) == "" {
 		return "", invalid("%s needs a url", action)
 	}
-	if _, err := syntax.ParsePackageURL(rawURL); err != nil {
+	if _, err := syntax.ParseJobURL(name, rawURL); err != nil {
 		return "", invalid("url: %v", err)
 	}
 	if checksum == "" {

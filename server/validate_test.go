@@ -31,6 +31,8 @@ func TestJobFromRequest(t *testing.T) {
 		{"user on stop", api.JobRequest{Action: "stop", Name: "A", User: "root"}, "takes no url, checksum, signature, user, group or install"},
 		{"signature on config", api.JobRequest{Action: "config", Step: 1, Signature: "https://x/y"}, "only svrlist and step"},
 		{"config step", api.JobRequest{Action: "config", Step: 1200}, ""},
+		{"self-upgrade with a plain binary", api.JobRequest{Action: "upgrade", Name: "bootagent", URL: "https://pkg/bootagent-2.0", Checksum: sum64}, ""},
+		{"bootagent is reserved", api.JobRequest{Action: "uninstall", Name: "bootagent"}, "reserved for BootAgent itself"},
 		{"config svrlist", api.JobRequest{Action: "config", Svrlist: "192.168.9.1:1234,"}, ""},
 		{"config url svrlist", api.JobRequest{Action: "config", Svrlist: "http://a:1, b:2"}, ""},
 

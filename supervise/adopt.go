@@ -114,7 +114,14 @@ func Adopt(rec Recorded) (*Process, error) {
 		// It died while no daemon watched (init has not reaped it yet):
 		// nothing runs to adopt, and the agent is started afresh.
 		syscallClose(pidfd)
+		if st.ppid == os.Getpid() {
+			reap(pid, true) // ours (a self-upgrade exec'ed in place): no zombie left
+		}
 		return nil, fmt.Errorf("adopt pid %d: it exited: %w", pid, ErrNotAdoptable)
+	} else {
+		// After a self-upgrade re-executed the daemon in place, the agents
+		// are still its children: it reaps them and reads their exit
+		// status as it does for those it starts.
+		return watch(pid, pidfd, st.ppid == os.Getpid(), rec.StartedAt), nil
 	}
-	return watch(pid, pidfd, false, rec.StartedAt), nil
 }

@@ -10,6 +10,7 @@ import (
 // procStat is what BootAgent reads from /proc/PID/stat.
 type procStat struct {
 	state     byte   // field 3: R, S, D, Z, …
+	ppid      int    // field 4
 	pgrp      int    // field 5
 	startTime uint64 // field 22, clock ticks since boot
 }
@@ -30,12 +31,13 @@ func readProcStat(pid int) (procStat, error) {
 	if len(f) < 20 {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
+	ppid, err0 := strconv.Atoi(f[1])
 	pgrp, err1 := strconv.Atoi(f[2])
 	start, err2 := strconv.ParseUint(f[19], 10, 64)
-	if err1 != nil || err2 != nil || len(f[0]) != 1 {
+	if err0 != nil || err1 != nil || err2 != nil || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	return procStat{state: f[0][0], pgrp: pgrp, startTime: start}, nil
+	return procStat{state: f[0][0], ppid: ppid, pgrp: pgrp, startTime: start}, nil
 }
 
 // groupAlive reports whether any live (not zombie) process is in process

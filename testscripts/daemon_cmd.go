@@ -43,9 +43,20 @@ var (
 // socket answers; stop sends SIGTERM and waits for a clean exit; kill sends
 // SIGKILL; hup sends SIGHUP; crashed waits until it killed itself (SIGKILL
 // by its crash hook, $BOOTAGENT_CRASH_AT).
+//
+// `daemon start [NAME] -- FLAGS...` passes FLAGS to `bootagent run`;
+// `daemon exited [NAME] CODE` waits until it exited by itself with CODE.
 func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
+	var runFlags []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, runFlags = args[:i], args[i+1:]
+	}
+	code := ""
+	if len(args) >= 2 && args[0] == "exited" {
+		code, args = args[len(args)-1], args[:len(args)-1]
+	}
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: daemon start|stop|kill|hup|crashed [NAME]")
+		ts.Fatalf("usage: daemon start|stop|kill|hup|crashed [NAME] [-- RUN FLAGS] | daemon exited [NAME] CODE")
 	}
 	name, cfgPath, logName := "daemon", ts.Getenv("BOOTAGENT_CONFIG"), "daemon.log"
 	if len(args) == 2 {
@@ -53,6 +64,10 @@ func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if args[0] == "crashed" {
 		waitCrashed(ts, name)
+		return
+	}
+	if args[0] == "exited" {
+		waitExited(ts, name, code)
 		return
 	}
 	if args[0] != "start" {
@@ -63,7 +78,8 @@ func cmdDaemon(ts *testscript.TestScript, neg bool, args []string) {
 	cfg, err := desired.LoadConfig(cfgPath)
 	ts.Check(err)
 	client := api.NewControlClient(cfg.SocketPath())
-	startBg(ts, name, logName, []string{"bootagent", "run", "--config", cfgPath}, func() bool {
+	argv := append([]string{"bootagent", "run", "--config", cfgPath}, runFlags...)
+	startBg(ts, name, logName, argv, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_, err := client.Status(ctx)
@@ -260,6 +276,31 @@ func waitCrashed(ts *testscript.TestScript, name string) {
 	}
 }
 
+// waitExited waits until a background process exits by itself with the
+// status code (a decimal string).
+func waitExited(ts *testscript.TestScript, name, code string) {
+	key, p := runningBg(ts, name)
+	var err error
+	select {
+	case err = <-p.exited:
+	case <-time.After(deadline()):
+		ts.Fatalf("%s still running after %v", name, deadline())
+	}
+	bgMu.Lock()
+	delete(bgProcs, key)
+	bgMu.Unlock()
+	got := "0"
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = fmt.Sprint(ee.ExitCode())
+	} else if err != nil {
+		ts.Fatalf("%s: %v", name, err)
+	}
+	if got != code {
+		ts.Fatalf("%s exited with status %s, want %s", name, got, code)
+	}
+}
+
 func (p *bgProc) wait(d time.Duration) error {
 	select {
 	case err := <-p.exited:
@@ -301,7 +342,7 @@ func lookScriptPath(ts *testscript.TestScript, name string) string {
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "BOOTAGENT_CONFIG", "BOOTAGENT_DEBUG", "BOOTSERVER_URL", "BOOTAGENT_CRASH_AT"} {
+	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "BOOTAGENT_CONFIG", "BOOTAGENT_DEBUG", "BOOTSERVER_URL", "BOOTAGENT_CRASH_AT", "NOTIFY_SOCKET", "WATCHDOG_USEC"} {
 		if v := ts.Getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}

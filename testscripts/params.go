@@ -35,7 +35,7 @@ func Params(dir string) testscript.Params {
 					return err
 				}
 			}
-			env.Defer(func() { stopAllDaemons(env) })
+			env.Defer(func() { stopAllDaemons(env); stopStrayDaemon(env) })
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -82,6 +82,10 @@ func Params(dir string) testscript.Params {
 			"aptdownload":   cmdAptdownload,
 			"mksyspkg":      cmdMksyspkg,
 			"freeport":      cmdFreeport,
+			"notifysock":    cmdNotifysock,
+			"selfbin":       cmdSelfbin,
+			"sha256":        cmdSha256,
+			"agentpids":     cmdAgentpids,
 		},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/bootagent/bootagent/selfupgrade"
 	"github.com/bootagent/bootagent/supervise"
 )
 
@@ -26,12 +27,17 @@ var stdout, stderr io.Writer = os.Stdout, os.Stderr
 const usage = `usage: bootagent COMMAND [flags]
 
 commands:
-  run [--config FILE]              run the daemon in the foreground
+  run [--config FILE] [--keep-agents-on-term]
+                                   run the daemon in the foreground
+  shutdown [--config FILE] [--stop-agents]
+                                   ask the running daemon to exit
   status [--json] [--config FILE]  show the running daemon's state
   validate [--config FILE] PATH... check desired-state files or directories
                                    (--config: also the daemon configuration,
                                    by default with its desired_dir)
   restart [--config FILE] NAME     restart a sub-agent now, clearing fatal
+  self-upgrade [--config FILE] --checksum SHA256:HEX [--signature S] FILE|URL
+                                   replace the daemon's binary in place (agents kept)
   version                          print the version
 `
 
@@ -45,6 +51,12 @@ func Main(args []string) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:])
+	case "shutdown":
+		return cmdShutdown(args[1:])
+	case "self-upgrade":
+		return cmdSelfUpgrade(args[1:])
+	case selfupgrade.GuardCommand: // hidden: started by a self-upgrade
+		return selfupgrade.GuardMain(args[1:])
 	case "status":
 		return cmdStatus(args[1:])
 	case "validate":

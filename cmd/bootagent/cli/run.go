@@ -8,25 +8,38 @@ import (
 	"syscall"
 
 	"github.com/bootagent/bootagent/daemon"
+	"github.com/bootagent/bootagent/selfupgrade"
 )
 
 func cmdRun(args []string) int {
 	fs := newFlags("run")
 	cfgPath := fs.String("config", defaultConfigPath(), "configuration file (default $BOOTAGENT_CONFIG, else "+DefaultConfig+")")
+	keepOnTerm := fs.Bool("keep-agents-on-term", false, "on SIGTERM leave the sub-agents running for the next start (the systemd unit's way; `bootagent shutdown --stop-agents` still stops them)")
 	if !parse(fs, args) {
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
 		return usageError("run takes no arguments")
 	}
+	// A self-upgraded binary on trial knows it from its environment,
+	// before it can read a configuration it may fail to parse.
+	trial := os.Getenv(selfupgrade.EnvRecord)
+	os.Unsetenv(selfupgrade.EnvRecord)
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
-		return fail("%v", err)
+		return failOnTrial(trial, err)
 	}
 	logger := newLogger(cfg.LogFormat)
 	d, err := daemon.New(cfg, logger)
 	if err != nil {
-		return fail("%v", err)
+		return failOnTrial(trial, err)
+	}
+	d.SetKeepOnTerm(*keepOnTerm)
+	if trial != "" {
+		d.SetTrial(trial)
+	} else if p := d.SettleStaleTrial(); p != nil {
+		// The new binary of a trial cut short: run the restored one.
+		return fail("re-exec %s: %v", p.Path, syscall.Exec(p.Path, p.Argv, p.Env))
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -42,13 +55,36 @@ func cmdRun(args []string) int {
 				continue
 			}
 			logger.Info("signal received, shutting down", "signal", sig.String())
-			cancel()
+			if sig == syscall.SIGINT {
+				d.Stop(daemon.StopSignalInt)
+			} else {
+				d.Stop(daemon.StopSignalTerm)
+			}
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
 		return fail("%v", err)
 	}
+	if d.StoppedForGood() {
+		return daemon.ExitStoppedForGood
+	}
+	if p := d.Exec(); p != nil {
+		// Same pid: systemd keeps tracking it, the agents stay its own.
+		err := syscall.Exec(p.Path, p.Argv, p.Env)
+		return fail("re-exec %s: %v", p.Path, err)
+	}
 	return exitOK
+}
+
+// failOnTrial fails a start; a self-upgraded binary on trial instead
+// restores the previous one and execs it (it returns only if it cannot).
+func failOnTrial(trial string, err error) int {
+	if trial != "" {
+		if rerr := selfupgrade.RevertInPlace(trial, err); rerr != nil {
+			stderrf("bootagent: self-upgrade revert: %v\n", rerr)
+		}
+	}
+	return fail("%v", err)
 }
 
 func newLogger(format string) *slog.Logger {

@@ -95,6 +95,7 @@ func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, 
 	if open {
 		log.Warn("open enrollment: any host that reaches this server may register (--open-enrollment)")
 	}
+	notifySystemd(ctx, log) // listening: connections queue until Serve takes them
 	if err := srv.Serve(ctx, ln); err != nil {
 		return c.fail(err)
 	}
