@@ -92,6 +92,9 @@ type JobRequest struct {
 	Signature string `json:"signature,omitempty"`
 	User      string `json:"user,omitempty"`
 	Group     string `json:"group,omitempty"`
+	// Force queues the job even though an active rollout holds the
+	// (host, agent) pair (SPEC §11).
+	Force bool `json:"force,omitempty"`
 }
 
 // EventInfo is one stored event. Host is empty for an event pushed without

@@ -54,6 +54,9 @@ func (s *Store) report(t *txn, doc *api.StatusDoc, raw []byte, addr string) ([]a
 			return nil, err
 		}
 	}
+	if err := s.rolloutReport(t, doc); err != nil {
+		return nil, err
+	}
 	return s.deliver(t, doc.AgentSN)
 }
 

@@ -55,6 +55,8 @@ type Store struct {
 	ckptQuit chan struct{}
 	stopped  chan struct{} // closed when the writer has exited
 
+	ro rolloutRT // the rollout engine's statements and wake-up (rollout_rows.go)
+
 	mu     sync.RWMutex // guards closed against sends on ops
 	closed bool
 }
