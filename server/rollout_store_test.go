@@ -143,7 +143,7 @@ func TestRolloutCanaryFailurePausesThenRollsBack(t *testing.T) {
 	if canary == "" {
 		t.Fatal("no canary reached soaking")
 	}
-	r = f.round(r.ID) // its first report after the result starts the soak
+	r = f.round(r.ID)    // its first report after the result starts the soak
 	f.restarts[canary]++ // then it crash-loops
 	r = f.round(r.ID)
 	if r.State != api.RolloutPaused || r.Reason != api.ReasonFailures || r.Counts[api.HostFailed] != 1 {
@@ -230,5 +230,26 @@ func TestRolloutSurvivesRestart(t *testing.T) {
 	}
 	if n := count(t, s, "jobs"); n != 4 {
 		t.Errorf("%d jobs for 4 hosts, want one each", n)
+	}
+}
+
+func TestRolloutFollowPicksUpLaterHost(t *testing.T) {
+	s, clk := openStore(t)
+	f := newFleet(t, s, clk, 2)
+	for sn := range f.version {
+		if _, err := s.SetTags(ctx(t), sn, "role=web"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := createRollout(t, s, upgradeTo2(api.RolloutRequest{Selector: "role=web", Follow: true, Waves: "100%", MaxInFlight: "5", Soak: "0s"}))
+	f.version["sn-99"] = "1"
+	f.report("sn-99") // a new host, untagged: not a member
+	if _, err := s.SetTags(ctx(t), "sn-99", "role=web"); err != nil {
+		t.Fatal(err)
+	}
+	r = f.round(r.ID)
+	r = f.round(r.ID)
+	if r.Total != 3 || f.version["sn-99"] != "2" {
+		t.Fatalf("rollout has %d hosts (%v), later host at %s; want 3 and version 2", r.Total, r.Counts, f.version["sn-99"])
 	}
 }
