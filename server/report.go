@@ -20,7 +20,7 @@ func (s *Store) Report(ctx context.Context, doc *api.StatusDoc, raw []byte, addr
 		return nil, err
 	}
 	var jobs []api.Job
-	err := s.write(ctx, len(doc.Events) > 0, func(t *txn) error {
+	err := s.writeUpgrading(ctx, len(doc.Events) > 0, func(t *txn) error {
 		var err error
 		jobs, err = s.report(t, doc, raw, addr)
 		return err

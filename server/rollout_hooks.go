@@ -49,6 +49,11 @@ func (s *Store) rolloutReport(t *txn, doc *api.StatusDoc) error {
 		switch h.State {
 		case api.HostPending:
 			if mayAssign(r.view(0, 0), h.Wave, r.MaxInFlight) {
+				// The answer hands out a job: it must be stored durably
+				// first, like any job delivery that matters.
+				if err := t.needSync(); err != nil {
+					return err
+				}
 				if err := s.assign(t, r, h); err != nil {
 					return err
 				}
