@@ -118,46 +118,64 @@ type member struct {
 // CreateRollout plans a rollout and, unless req.DryRun, stores it and
 // starts it (SPEC §11). The plan is returned either way; a dry run changes
 // nothing and gives the same plan as long as the fleet does not change.
+//
+// The members and their last reports and job history are read on the read
+// pool, outside the write transaction: on a 10,000-host fleet that read
+// is most of a create's cost, and holding the writer for it would stall
+// every status report. The writer only checks conflicts (an indexed probe
+// per member, atomically with the insert) and inserts. Membership is the
+// fleet as read then (SPEC §11: frozen at create).
 func (s *Store) CreateRollout(ctx context.Context, req api.RolloutRequest, tokenID string) (api.RolloutInfo, api.RolloutPlan, error) {
 	sp, err := checkRollout(req)
 	if err != nil {
 		return api.RolloutInfo{}, api.RolloutPlan{}, err
 	}
+	members, err := s.pickMembers(ctx, sp)
+	if err != nil {
+		return api.RolloutInfo{}, api.RolloutPlan{}, fmt.Errorf("create rollout: %w", err)
+	}
+	if len(members) == 0 && !sp.req.Follow {
+		return api.RolloutInfo{}, api.RolloutPlan{}, fmt.Errorf("create rollout: %w", invalid("no host matches"))
+	}
+	if req.DryRun {
+		var seq int64
+		if err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM rollouts`).Scan(&seq); err != nil {
+			return api.RolloutInfo{}, api.RolloutPlan{}, fmt.Errorf("create rollout: next rollout: %w", err)
+		}
+		if err := s.refuseConflicts(s.rdb, members, sp.job.Name); err != nil {
+			return api.RolloutInfo{}, api.RolloutPlan{}, fmt.Errorf("create rollout: %w", err)
+		}
+		plan, _, err := planRollout(sp, seq, members)
+		if err != nil {
+			return api.RolloutInfo{}, plan, fmt.Errorf("create rollout: %w", err)
+		}
+		return api.RolloutInfo{}, plan, nil
+	}
 	var plan api.RolloutPlan
-	var id string
-	err = s.write(ctx, !req.DryRun, func(t *txn) error {
+	err = s.write(ctx, true, func(t *txn) error {
 		var err error
-		plan, err = s.createRollout(t, sp, tokenID)
-		id = plan.ID
+		plan, err = s.createRollout(t, sp, members, tokenID)
 		return err
 	})
 	if err != nil {
 		return api.RolloutInfo{}, plan, fmt.Errorf("create rollout: %w", err)
 	}
-	if req.DryRun {
-		return api.RolloutInfo{}, plan, nil
-	}
 	s.wake()
-	info, err := s.Rollout(ctx, id, RolloutHostsPage{})
+	info, err := s.Rollout(ctx, plan.ID, RolloutHostsPage{})
 	return info, plan, err
 }
 
-func (s *Store) createRollout(t *txn, sp rolloutSpec, tokenID string) (api.RolloutPlan, error) {
-	var seq int64
-	if err := s.wconn.QueryRowContext(context.Background(), `SELECT COALESCE(MAX(seq), 0) + 1 FROM rollouts`).Scan(&seq); err != nil {
-		return api.RolloutPlan{}, fmt.Errorf("next rollout: %w", err)
-	}
+// plannedRollout is what insertRollout stores besides the plan.
+type plannedRollout struct {
+	order []string
+	byID  map[string]*member
+	sizes []int
+}
+
+// planRollout orders the members and cuts the waves: the plan a dry run
+// shows and create stores.
+func planRollout(sp rolloutSpec, seq int64, members []member) (api.RolloutPlan, plannedRollout, error) {
 	id := rolloutID(seq, sp.canonical())
-	members, err := s.pickMembers(t, sp)
-	if err != nil {
-		return api.RolloutPlan{}, err
-	}
-	if len(members) == 0 && !sp.req.Follow {
-		return api.RolloutPlan{}, invalid("no host matches")
-	}
-	if err := s.refuseConflicts(members, sp.job.Name); err != nil {
-		return api.RolloutPlan{}, err
-	}
 	byID := map[string]*member{}
 	sns := make([]string, len(members))
 	for i := range members {
@@ -166,7 +184,7 @@ func (s *Store) createRollout(t *txn, sp rolloutSpec, tokenID string) (api.Rollo
 	order := orderHosts(id, sns)
 	sizes, err := planWaves(sp.req.Waves, len(order))
 	if err != nil {
-		return api.RolloutPlan{}, err
+		return api.RolloutPlan{}, plannedRollout{}, err
 	}
 	plan := api.RolloutPlan{ID: id, Action: sp.job.Action, Name: sp.job.Name, Waves: make([][]api.RolloutHost, len(sizes)),
 		Skipped: []api.RolloutHost{}, MaxInFlight: max(1, sp.maxInFlight.ofUp(len(order))),
@@ -184,10 +202,22 @@ func (s *Store) createRollout(t *txn, sp rolloutSpec, tokenID string) (api.Rollo
 		}
 		plan.Waves[h.Wave-1] = append(plan.Waves[h.Wave-1], h)
 	}
-	if sp.req.DryRun {
-		return plan, nil
+	return plan, plannedRollout{order: order, byID: byID, sizes: sizes}, nil
+}
+
+func (s *Store) createRollout(t *txn, sp rolloutSpec, members []member, tokenID string) (api.RolloutPlan, error) {
+	var seq int64
+	if err := s.wconn.QueryRowContext(context.Background(), `SELECT COALESCE(MAX(seq), 0) + 1 FROM rollouts`).Scan(&seq); err != nil {
+		return api.RolloutPlan{}, fmt.Errorf("next rollout: %w", err)
 	}
-	return plan, s.insertRollout(t, sp, seq, id, tokenID, order, byID, sizes, plan.MaxInFlight, plan.MaxFailures)
+	if err := s.refuseConflicts(s.wconn, members, sp.job.Name); err != nil {
+		return api.RolloutPlan{}, err
+	}
+	plan, p, err := planRollout(sp, seq, members)
+	if err != nil {
+		return plan, err
+	}
+	return plan, s.insertRollout(t, sp, seq, plan.ID, tokenID, p.order, p.byID, p.sizes, plan.MaxInFlight, plan.MaxFailures)
 }
 
 func (s *Store) insertRollout(t *txn, sp rolloutSpec, seq int64, id, tokenID string, order []string,
@@ -209,22 +239,38 @@ func (s *Store) insertRollout(t *txn, sp rolloutSpec, seq int64, id, tokenID str
 		int64(sp.deadline/time.Second), int64(sp.expire/time.Second), sp.onFailure, len(order)); err != nil {
 		return fmt.Errorf("insert rollout %s: %w", id, err)
 	}
-	ins, err := s.wconn.PrepareContext(c, `INSERT INTO rollout_hosts (rollout_id, agentsn, name, ord, wave, state,
-		prev_spec, message, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("insert hosts of rollout %s: %w", id, err)
-	}
-	defer ins.Close()
+	// Many rows per INSERT: one statement per host costs more in calls
+	// than in SQLite, and the writer is held meanwhile.
+	const perInsert = 200
 	skipped := 0
+	args := make([]any, 0, perInsert*9)
+	flush := func(n int) error {
+		if n == 0 {
+			return nil
+		}
+		q := `INSERT INTO rollout_hosts (rollout_id, agentsn, name, ord, wave, state, prev_spec, message, updated) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+		if _, err := s.wconn.ExecContext(c, q, args...); err != nil {
+			return fmt.Errorf("insert hosts of rollout %s: %w", id, err)
+		}
+		args = args[:0]
+		return nil
+	}
 	for ord, sn := range order {
 		m := byID[sn]
 		state := api.HostPending
 		if m.skip != "" {
 			state, skipped = api.HostSkipped, skipped+1
 		}
-		if _, err := ins.Exec(id, sn, sp.job.Name, ord, waveOf(sizes, ord), state, m.prev, m.skip, t.now); err != nil {
-			return fmt.Errorf("insert host %s of rollout %s: %w", sn, id, err)
+		args = append(args, id, sn, sp.job.Name, ord, waveOf(sizes, ord), state, m.prev, m.skip, t.now)
+		if len(args) == perInsert*9 {
+			if err := flush(perInsert); err != nil {
+				return err
+			}
 		}
+	}
+	if err := flush(len(args) / 9); err != nil {
+		return err
 	}
 	if _, err := s.wconn.ExecContext(c, `UPDATE rollouts SET n_pending = ?, n_skipped = ? WHERE id = ?`,
 		len(order)-skipped, skipped, id); err != nil {
@@ -241,29 +287,37 @@ func (s *Store) insertRollout(t *txn, sp rolloutSpec, seq int64, id, tokenID str
 // pickMembers finds the rollout's hosts: those named, every host, or the
 // selector's; and judges from each host's last report whether it is
 // skipped (SPEC §11: already at the target, or the agent fatal before).
-func (s *Store) pickMembers(t *txn, sp rolloutSpec) ([]member, error) {
-	var ms []member
-	c := context.Background()
-	if len(sp.req.Hosts) > 0 {
-		seen := map[string]bool{}
-		for _, ref := range sp.req.Hosts {
-			sn, err := t.resolveHost(strings.TrimSpace(ref))
-			if err != nil {
-				return nil, err
-			}
-			if seen[sn] {
-				continue
-			}
+// It reads on the read pool, in one read transaction (one snapshot).
+func (s *Store) pickMembers(ctx context.Context, sp rolloutSpec) ([]member, error) {
+	var sns []string
+	seen := map[string]bool{}
+	for _, ref := range sp.req.Hosts {
+		sn, err := s.resolveHost(ctx, strings.TrimSpace(ref))
+		if err != nil {
+			return nil, err
+		}
+		if !seen[sn] {
 			seen[sn] = true
+			sns = append(sns, sn)
+		}
+	}
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read hosts: %w", err)
+	}
+	defer tx.Rollback()
+	var ms []member
+	if len(sp.req.Hosts) > 0 {
+		for _, sn := range sns {
 			var m member
-			if err := s.wconn.QueryRowContext(c, `SELECT agentsn, hostname, tags, status FROM hosts WHERE agentsn = ?`, sn).
+			if err := tx.QueryRowContext(ctx, `SELECT agentsn, hostname, tags, status FROM hosts WHERE agentsn = ?`, sn).
 				Scan(&m.agentsn, &m.hostname, &m.tags, &m.status); err != nil {
 				return nil, fmt.Errorf("read host %s: %w", sn, err)
 			}
 			ms = append(ms, m)
 		}
 	} else {
-		rows, err := s.wconn.QueryContext(c, `SELECT agentsn, hostname, tags, status FROM hosts`)
+		rows, err := tx.QueryContext(ctx, `SELECT agentsn, hostname, tags, status FROM hosts`)
 		if err != nil {
 			return nil, fmt.Errorf("list hosts: %w", err)
 		}
@@ -281,8 +335,13 @@ func (s *Store) pickMembers(t *txn, sp rolloutSpec) ([]member, error) {
 			return nil, fmt.Errorf("list hosts: %w", err)
 		}
 	}
+	prev, err := tx.PrepareContext(ctx, prevJobQuery)
+	if err != nil {
+		return nil, fmt.Errorf("job history: %w", err)
+	}
+	defer prev.Close()
 	for i := range ms {
-		if err := s.judgeMember(&ms[i], sp.job); err != nil {
+		if err := judgeMember(&ms[i], sp.job, prev); err != nil {
 			return nil, err
 		}
 	}
@@ -290,15 +349,11 @@ func (s *Store) pickMembers(t *txn, sp rolloutSpec) ([]member, error) {
 }
 
 // judgeMember fills m.skip and m.prev from its last report and the job
-// history.
-func (s *Store) judgeMember(m *member, job api.Job) error {
-	st, err := s.roStmts()
-	if err != nil {
-		return err
-	}
+// history (prev: prevJobQuery).
+func judgeMember(m *member, job api.Job, prev *sql.Stmt) error {
 	var last api.Job
 	var spec string
-	switch err := st.prev.QueryRow(m.agentsn, job.Name).Scan(&spec); {
+	switch err := prev.QueryRow(m.agentsn, job.Name).Scan(&spec); {
 	case err == nil:
 		if err := json.Unmarshal([]byte(spec), &last); err != nil {
 			return fmt.Errorf("host %s: stored job: %w", m.agentsn, err)
@@ -389,20 +444,44 @@ func revertJob(job api.Job, last api.Job) (api.Job, bool) {
 }
 
 // refuseConflicts refuses a rollout touching a (host, agent) pair that an
-// active rollout holds (SPEC §11: one active rollout per pair).
-func (s *Store) refuseConflicts(ms []member, name string) error {
-	st, err := s.roStmts()
-	if err != nil {
-		return err
+// active rollout holds (SPEC §11: one active rollout per pair). q is the
+// writer's connection (atomic with the insert) or the read pool (a dry
+// run). A few members are probed one by one; many are checked against one
+// read of the agent's active pairs, not one probe each.
+func (s *Store) refuseConflicts(q querier, ms []member, name string) error {
+	c := context.Background()
+	held := map[string]string{} // agentsn → rollout holding it
+	if len(ms) <= 64 {
+		for _, m := range ms {
+			var other string
+			switch err := q.QueryRowContext(c, pairQuery, m.agentsn, name).Scan(&other); {
+			case err == nil:
+				held[m.agentsn] = other
+			case !isNoRows(err):
+				return fmt.Errorf("check rollouts of %s: %w", m.agentsn, err)
+			}
+		}
+	} else {
+		rows, err := q.QueryContext(c, `SELECT agentsn, rollout_id FROM rollout_hosts WHERE name = ? AND active = 1`, name)
+		if err != nil {
+			return fmt.Errorf("check rollouts of agent %q: %w", name, err)
+		}
+		for rows.Next() {
+			var sn, other string
+			if err := rows.Scan(&sn, &other); err != nil {
+				rows.Close()
+				return fmt.Errorf("check rollouts of agent %q: %w", name, err)
+			}
+			held[sn] = other
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("check rollouts of agent %q: %w", name, err)
+		}
 	}
 	var clash []string
 	for _, m := range ms {
-		var other string
-		switch err := st.pair.QueryRow(m.agentsn, name).Scan(&other); {
-		case err == nil:
+		if other, ok := held[m.agentsn]; ok {
 			clash = append(clash, fmt.Sprintf("%s (rollout %s)", hostLabelOf(m.hostname, m.agentsn), other))
-		case !isNoRows(err):
-			return fmt.Errorf("check rollouts of %s: %w", m.agentsn, err)
 		}
 	}
 	if len(clash) == 0 {
@@ -414,6 +493,12 @@ func (s *Store) refuseConflicts(ms []member, name string) error {
 	}
 	return fmt.Errorf("%w: agent %q is already in an active rollout on %d host(s): %s%s",
 		ErrConflict, name, n, strings.Join(clash, ", "), more)
+}
+
+// querier is the writer's *sql.Conn or the read pool's *sql.DB.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func hostLabelOf(hostname, agentsn string) string {

@@ -79,9 +79,8 @@ func (s *Store) roStmts() (*rolloutStmts, error) {
 			WHERE id = ?1`},
 		{&st.jobOf, `SELECT rollout_id, agentsn, kind FROM rollout_jobs WHERE job_id = ?`},
 		{&st.get, `SELECT ` + roCols + ` FROM rollouts WHERE id = ?`},
-		{&st.pair, `SELECT rollout_id FROM rollout_hosts WHERE agentsn = ? AND name = ? AND active = 1 LIMIT 1`},
-		{&st.prev, `SELECT spec FROM jobs WHERE agentsn = ? AND name = ? AND state = 'succeeded'
-			AND action IN ('install', 'upgrade') ORDER BY finished DESC, rowid DESC LIMIT 1`},
+		{&st.pair, pairQuery},
+		{&st.prev, prevJobQuery},
 	}
 	for _, d := range defs {
 		p, err := s.wconn.PrepareContext(context.Background(), d.sql)
@@ -210,3 +209,11 @@ func (s *Store) putHost(t *txn, h rhRow, from string, deadline bool) error {
 	}
 	return nil
 }
+
+// pairQuery finds the active rollout holding a (host, agent) pair.
+const pairQuery = `SELECT rollout_id FROM rollout_hosts WHERE agentsn = ? AND name = ? AND active = 1 LIMIT 1`
+
+// prevJobQuery finds the last install or upgrade of an agent that
+// succeeded on a host: what a rollback re-applies.
+const prevJobQuery = `SELECT spec FROM jobs WHERE agentsn = ? AND name = ? AND state = 'succeeded'
+	AND action IN ('install', 'upgrade') ORDER BY finished DESC, rowid DESC LIMIT 1`
