@@ -42,6 +42,20 @@ func (s *Store) rolloutReport(t *txn, doc *api.StatusDoc) error {
 		return fmt.Errorf("rollouts of %s: %w", doc.AgentSN, err)
 	}
 	for _, h := range hs {
+		if h.State == api.HostPending {
+			// Most reports of a fleet in a rollout are of hosts still
+			// waiting for their wave or a slot: decided from the gate
+			// row alone, the whole rollout is read only to assign.
+			var v rolloutView
+			var maxInFlight int
+			if err := st.gate.QueryRow(h.RolloutID).Scan(&v.State, &v.Wave, &maxInFlight, &v.InFlight, &v.Failures,
+				&v.FailLimit); err != nil {
+				return fmt.Errorf("rollout %s: %w", h.RolloutID, err)
+			}
+			if !mayAssign(v, h.Wave, maxInFlight) {
+				continue
+			}
+		}
 		r, err := s.getRollout(h.RolloutID)
 		if err != nil {
 			return err

@@ -35,7 +35,7 @@ func (s *Store) wake() {
 }
 
 type rolloutStmts struct {
-	live, hostGet, hostPut, move, jobOf, get, pair, prev *sql.Stmt
+	live, hostGet, hostPut, move, jobOf, get, pair, prev, gate *sql.Stmt
 }
 
 const rhCols = `rollout_id, agentsn, name, ord, wave, state, active, job_id, delivered_at, result_at,
@@ -80,6 +80,10 @@ func (s *Store) roStmts() (*rolloutStmts, error) {
 		{&st.jobOf, `SELECT rollout_id, agentsn, kind FROM rollout_jobs WHERE job_id = ?`},
 		{&st.get, `SELECT ` + roCols + ` FROM rollouts WHERE id = ?`},
 		{&st.pair, pairQuery},
+		// What a pending host's report needs to know whether its turn has
+		// come: a few integers, not the whole rollout row.
+		{&st.gate, `SELECT state, wave, max_in_flight, n_delivered + n_soaking, failures - fail_allow, max_failures
+			FROM rollouts WHERE id = ?`},
 		{&st.prev, prevJobQuery},
 	}
 	for _, d := range defs {
