@@ -24,10 +24,12 @@ import (
 )
 
 // rolloutCrashSteps are the rollout engine's crash points, some at a later
-// hit so that the crash falls mid-wave with other hosts in flight.
+// hit so that the crash falls mid-wave with other hosts in flight. Each
+// hit named is always reached: the bad host is in the last wave, and
+// waves 1 and 2 (3 hosts) always take, judge and revert.
 var rolloutCrashSteps = []string{
 	"rollout.created",
-	"rollout.assigned", "rollout.assigned:5",
+	"rollout.assigned", "rollout.assigned:3",
 	"rollout.verdict", "rollout.verdict:4",
 	"rollout.wave", "rollout.wave:2",
 	"rollout.rollback",
