@@ -71,6 +71,8 @@ bench: build
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
 	./scripts/bench-selfupgrade.sh
+	$(GO) test -run '^$$' -bench RolloutCreate10k -benchtime 3x ./server/
+	./scripts/bench-rollout.sh
 
 # Native Go fuzzing, FUZZTIME per target (-fuzz takes one target per
 # package invocation). `make test` already runs each target's seed corpus

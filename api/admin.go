@@ -97,6 +97,9 @@ type JobRequest struct {
 	Group     string   `json:"group,omitempty"`
 	Install   string   `json:"install,omitempty"` // store or system (rpm, deb)
 	Command   []string `json:"command,omitempty"` // install: system only
+	// Force queues the job even though an active rollout holds the
+	// (host, agent) pair (SPEC §11).
+	Force bool `json:"force,omitempty"`
 }
 
 // EventInfo is one stored event. Host is empty for an event pushed without

@@ -103,6 +103,9 @@ func (s *Store) enroll(t *txn, req EnrollRequest) (Enrollment, error) {
 		if err := exec(t.st.hostTags, reg.AgentSN, tags); err != nil {
 			return Enrollment{}, fmt.Errorf("set tags of %s: %w", reg.AgentSN, err)
 		}
+		if err := s.rolloutFollow(t, reg.AgentSN, tags); err != nil {
+			return Enrollment{}, err
+		}
 		reg.Tags = tags
 	}
 	out := Enrollment{Registration: reg}

@@ -130,6 +130,9 @@ func (s *Store) insertHost(t *txn, agentsn, hostname, addr, origin string) (Regi
 	if err := exec(t.st.hostInsert, agentsn, hostname, t.now, addr, origin); err != nil {
 		return Registration{}, fmt.Errorf("insert host %s: %w", agentsn, err)
 	}
+	if err := s.rolloutFollow(t, agentsn, ""); err != nil {
+		return Registration{}, err
+	}
 	t.afterCommit(func() {
 		s.log.Info("host registered", "agentsn", agentsn, "hostname", hostname, "addr", addr, "new", true)
 	})
@@ -219,6 +222,9 @@ func (s *Store) SetTags(ctx context.Context, ref, tags string) (api.HostInfo, er
 		}
 		if err := exec(t.st.hostTags, agentsn, tags); err != nil {
 			return fmt.Errorf("set tags of %s: %w", agentsn, err)
+		}
+		if err := s.rolloutFollow(t, agentsn, tags); err != nil {
+			return err
 		}
 		t.afterCommit(func() { s.log.Info("host tags set", "agentsn", agentsn, "tags", tags) })
 		return nil

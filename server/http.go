@@ -89,6 +89,7 @@ func New(store *Store, log *slog.Logger) *Server {
 	mux.HandleFunc("POST "+api.PathAdminEnrollTokens+"/{id}/revoke", s.guard(api.RoleAdmin, s.handleRevokeEnrollToken))
 	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostRevoke, s.guard(api.RoleAdmin, s.handleRevokeHost))
 	mux.HandleFunc("POST "+api.PathAdminHosts+"/{host}"+api.PathAdminHostUnrevoke, s.guard(api.RoleAdmin, s.handleUnrevokeHost))
+	s.routeRollouts(mux)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /metrics", s.reads(s.handleMetrics))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -93,9 +93,10 @@ func httpCode(w http.ResponseWriter, err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, ErrUnknownHost), errors.Is(err, ErrUnknownJob), errors.Is(err, ErrUnknownToken), errors.Is(err, errNotFound):
+	case errors.Is(err, ErrUnknownHost), errors.Is(err, ErrUnknownJob), errors.Is(err, ErrUnknownToken), errors.Is(err, errNotFound),
+		errors.Is(err, ErrUnknownRollout):
 		return http.StatusNotFound
-	case errors.Is(err, ErrAmbiguousHost):
+	case errors.Is(err, ErrAmbiguousHost), errors.Is(err, ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, ErrBusy), errors.Is(err, ErrClosed),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

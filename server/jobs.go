@@ -38,6 +38,9 @@ func (s *Store) AddJobAs(ctx context.Context, req api.JobRequest, tokenID string
 		if err != nil {
 			return err
 		}
+		if err := s.checkRolloutPair(agentsn, job.Name, req.Force); err != nil {
+			return err
+		}
 		if err := exec(t.st.jobInsert, job.ID, agentsn, job.Action, job.Name, string(spec), t.now, tokenID); err != nil {
 			return fmt.Errorf("insert job: %w", err)
 		}
@@ -144,5 +147,8 @@ func (s *Store) addResult(t *txn, r api.JobResult, addr string) error {
 		s.log.Info("job "+state, "job", r.ID, "agentsn", agentsn, "action", action, "name", name,
 			"errcode", r.Errcode, "message", r.Message, "deliveries", deliveries)
 	})
-	return rows.Close()
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("finish job %s: %w", r.ID, err)
+	}
+	return s.rolloutResult(t, r)
 }

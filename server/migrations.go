@@ -148,6 +148,81 @@ ALTER TABLE hosts ADD COLUMN failing INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX hosts_agent_states ON hosts(agentsn) WHERE agent_states <> '';
 CREATE INDEX hosts_failing ON hosts(hostname, agentsn) WHERE failing > 0;
 `,
+	// 6: fleet rollouts (SPEC §11, rollout_*.go). A rollout keeps its
+	// counters per host state in its row, updated with every host change,
+	// so neither a report nor the engine counts the fleet. rollout_hosts
+	// is its frozen membership; rollout_jobs maps each job it queued back
+	// to its host, so a result finds its rollout by primary key.
+	`
+CREATE TABLE rollouts (
+	seq              INTEGER PRIMARY KEY,
+	id               TEXT NOT NULL UNIQUE,
+	action           TEXT NOT NULL,
+	name             TEXT NOT NULL,
+	spec             TEXT NOT NULL,              -- api.Job (without id) as delivered (JSON)
+	request          TEXT NOT NULL,              -- api.RolloutRequest as asked (JSON, envs left out)
+	selector         TEXT NOT NULL DEFAULT '',   -- '' for --hosts/--all
+	follow           INTEGER NOT NULL DEFAULT 0,
+	state            TEXT NOT NULL CHECK (state IN ('running', 'paused', 'succeeded', 'aborted', 'rolling_back', 'rolled_back')),
+	reason           TEXT NOT NULL DEFAULT '',
+	created          INTEGER NOT NULL,
+	updated          INTEGER NOT NULL,
+	token_id         TEXT NOT NULL DEFAULT '',
+	waves            TEXT NOT NULL,              -- cumulative sizes (JSON array)
+	wave             INTEGER NOT NULL DEFAULT 0, -- current, 0-based
+	wave_started     INTEGER NOT NULL,
+	max_in_flight    INTEGER NOT NULL,
+	max_failures     INTEGER NOT NULL,
+	fail_allow       INTEGER NOT NULL DEFAULT 0, -- failures forgiven by resume
+	failures         INTEGER NOT NULL DEFAULT 0,
+	last_fail_deadline INTEGER NOT NULL DEFAULT 0,
+	soak             INTEGER NOT NULL,
+	healthy_deadline INTEGER NOT NULL,
+	expire           INTEGER NOT NULL,
+	on_failure       TEXT NOT NULL CHECK (on_failure IN ('pause', 'rollback')),
+	total            INTEGER NOT NULL,
+	n_skipped INTEGER NOT NULL DEFAULT 0, n_pending INTEGER NOT NULL DEFAULT 0,
+	n_delivered INTEGER NOT NULL DEFAULT 0, n_soaking INTEGER NOT NULL DEFAULT 0,
+	n_healthy INTEGER NOT NULL DEFAULT 0, n_failed INTEGER NOT NULL DEFAULT 0,
+	n_expired INTEGER NOT NULL DEFAULT 0, n_cancelled INTEGER NOT NULL DEFAULT 0,
+	n_reverted INTEGER NOT NULL DEFAULT 0,
+	n_reverting INTEGER NOT NULL DEFAULT 0      -- revert jobs without a result
+) STRICT;
+CREATE INDEX rollouts_active ON rollouts(state) WHERE state IN ('running', 'paused', 'rolling_back');
+
+CREATE TABLE rollout_hosts (
+	rollout_id   TEXT NOT NULL,
+	agentsn      TEXT NOT NULL,
+	name         TEXT NOT NULL,
+	ord          INTEGER NOT NULL,
+	wave         INTEGER NOT NULL,
+	state        TEXT NOT NULL,
+	active       INTEGER NOT NULL DEFAULT 1,    -- 0 once the rollout has ended
+	job_id       TEXT NOT NULL DEFAULT '',
+	delivered_at INTEGER NOT NULL DEFAULT 0,
+	result_at    INTEGER NOT NULL DEFAULT 0,
+	soak_start   INTEGER NOT NULL DEFAULT 0,
+	baseline     INTEGER NOT NULL DEFAULT -1,
+	changed      INTEGER NOT NULL DEFAULT 0,    -- the job may have changed the host
+	prev_spec    TEXT NOT NULL DEFAULT '',      -- api.Job that reverts it ('' none)
+	revert       INTEGER NOT NULL DEFAULT 0,    -- 1 to revert, 2 reverting, 3 done
+	revert_job   TEXT NOT NULL DEFAULT '',
+	message      TEXT NOT NULL DEFAULT '',
+	updated      INTEGER NOT NULL,
+	PRIMARY KEY (rollout_id, agentsn)
+) STRICT;
+CREATE INDEX rollout_hosts_live ON rollout_hosts(agentsn) WHERE state IN ('pending', 'delivered', 'soaking');
+CREATE INDEX rollout_hosts_pair ON rollout_hosts(agentsn, name) WHERE active = 1;
+CREATE INDEX rollout_hosts_state ON rollout_hosts(rollout_id, state, ord);
+CREATE INDEX rollout_hosts_revert ON rollout_hosts(rollout_id, revert, ord) WHERE revert IN (1, 2);
+
+CREATE TABLE rollout_jobs (
+	job_id     TEXT PRIMARY KEY,
+	rollout_id TEXT NOT NULL,
+	agentsn    TEXT NOT NULL,
+	kind       TEXT NOT NULL CHECK (kind IN ('apply', 'revert'))
+) STRICT;
+`,
 }
 
 // schemaVersion is the version this bootserver writes.

@@ -20,7 +20,7 @@ func (s *Store) Report(ctx context.Context, doc *api.StatusDoc, raw []byte, addr
 		return nil, err
 	}
 	var jobs []api.Job
-	err := s.write(ctx, len(doc.Events) > 0, func(t *txn) error {
+	err := s.writeUpgrading(ctx, len(doc.Events) > 0, func(t *txn) error {
 		var err error
 		jobs, err = s.report(t, doc, raw, addr)
 		return err
@@ -54,6 +54,9 @@ func (s *Store) report(t *txn, doc *api.StatusDoc, raw []byte, addr string) ([]a
 		if _, err := s.hostEvent(t, doc.AgentSN, e); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.rolloutReport(t, doc); err != nil {
+		return nil, err
 	}
 	return s.deliver(t, doc.AgentSN)
 }

@@ -55,7 +55,8 @@ type Store struct {
 	ckptQuit chan struct{}
 	stopped  chan struct{} // closed when the writer has exited
 
-	newEvents notifier // wakes live event views (ui_notify.go)
+	newEvents notifier  // wakes live event views (ui_notify.go)
+	ro        rolloutRT // the rollout engine's statements and wake-up (rollout_rows.go)
 
 	mu     sync.RWMutex // guards closed against sends on ops
 	closed bool

@@ -23,9 +23,10 @@ type op struct {
 // inside an open transaction, the batch's clock, and a place to put the log
 // lines that may only be written once the change is committed.
 type txn struct {
-	st   *stmts
-	now  int64
-	logs []func()
+	st     *stmts
+	now    int64
+	logs   []func()
+	synced bool // this batch's commit is fsynced (some op in it is durable)
 }
 
 // afterCommit queues a log line (or other side effect) for when the batch
@@ -93,7 +94,8 @@ func (s *Store) commitBatch(batch []*op) {
 	start := time.Now()
 	t := &txn{st: s.st, now: s.unix()}
 	errs := make([]error, len(batch))
-	err := s.setSync(slices.ContainsFunc(batch, func(o *op) bool { return o.durable }))
+	t.synced = slices.ContainsFunc(batch, func(o *op) bool { return o.durable })
+	err := s.setSync(t.synced)
 	if err == nil {
 		err = s.runBatch(t, batch, errs)
 	}
@@ -119,6 +121,9 @@ func (s *Store) commitBatch(batch []*op) {
 	// Counted before anyone hears back: a caller that reads Stats after
 	// its write returned must see that write counted.
 	s.stats.batches.Add(1)
+	if t.synced && err == nil {
+		s.stats.synced.Add(1)
+	}
 	s.stats.ops.Add(int64(len(batch)))
 	s.stats.busy.Add(int64(time.Since(start)))
 	for i, o := range batch {
@@ -188,16 +193,17 @@ func exec(st *sql.Stmt, args ...any) error {
 // Stats are the writer's counters since Open.
 type Stats struct {
 	Batches int64         // transactions committed (or failed)
+	Synced  int64         // of them, committed with an fsync (durable)
 	Writes  int64         // ops in them
 	Busy    time.Duration // time the writer spent running batches
 }
 
 type writerStats struct {
-	batches, ops, busy atomic.Int64
+	batches, ops, busy, synced atomic.Int64
 }
 
 // Stats returns the writer's counters: Writes/Batches is the average group
 // commit size, Busy over wall time the writer's load.
 func (s *Store) Stats() Stats {
-	return Stats{Batches: s.stats.batches.Load(), Writes: s.stats.ops.Load(), Busy: time.Duration(s.stats.busy.Load())}
+	return Stats{Batches: s.stats.batches.Load(), Synced: s.stats.synced.Load(), Writes: s.stats.ops.Load(), Busy: time.Duration(s.stats.busy.Load())}
 }

@@ -41,6 +41,9 @@ func run(args []string) int {
 	fs.StringVar(&cfg.CAFile, "ca", "", "PEM CA an https --server's certificate must chain to (bootserver's ca.pem)")
 	fs.BoolVar(&cfg.KeepAlive, "keepalive", false, "reuse connections (real agents open one per request)")
 	fs.IntVar(&cfg.EventEvery, "event-every", 0, "attach an event to every Nth report of a host (0: none)")
+	fs.BoolVar(&cfg.Obey, "obey", false, "hosts apply their jobs: an upgrade's version (from its URL, NAME-VERSION.tar.gz) is what they report running after it")
+	fs.DurationVar(&cfg.Every, "every", 0, "each host reports at most once per this interval, as an agent's step (0: as fast as the server answers)")
+	readyFile := fs.String("ready-file", "", "create this file once every host is registered (the measured phase starts)")
 	embedded := fs.Bool("embedded", false, "start an in-process bootserver on a temporary database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server included with --embedded) to this file")
 	if err := fs.Parse(args); err != nil {
@@ -69,6 +72,13 @@ func run(args []string) int {
 		}
 		defer shutdown()
 		cfg.Server = url
+	}
+	if *readyFile != "" {
+		cfg.Ready = func() {
+			if err := os.WriteFile(*readyFile, []byte("ready\n"), 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, "bootload: --ready-file:", err)
+			}
+		}
 	}
 	res, err := loadgen.Run(ctx, cfg)
 	if err != nil {

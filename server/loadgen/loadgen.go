@@ -49,6 +49,16 @@ type Config struct {
 	// to (bootserver's ca.pem). Connections resume TLS sessions, as agents
 	// do, so a short connection per report costs one abbreviated handshake.
 	CAFile string
+	// Obey makes hosts apply their jobs (Obey): an upgrade's target
+	// version is what they report running from then on, so a rollout can
+	// judge them healthy. Without it every job just succeeds.
+	Obey bool
+	// Every paces each host: it reports at most once per Every (a real
+	// agent's step); 0 reports as fast as the server answers.
+	Every time.Duration
+	// Ready, when set, is called once every host is registered (the
+	// measured phase starts).
+	Ready func()
 }
 
 // DefaultConfig is the scenario: 10,000 hosts with 5 agents each.
@@ -154,6 +164,8 @@ type host struct {
 	doc     api.StatusDoc
 	started time.Time
 	reports int
+	last    time.Time           // its last report (for Config.Every)
+	done    map[string]struct{} // jobs it has run (with Obey): a job runs once
 }
 
 // Run registers cfg.Hosts hosts, then has them report as fast as the
@@ -179,6 +191,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	res.Registered = time.Since(start)
+	if cfg.Ready != nil {
+		cfg.Ready()
+	}
 	g.measure(ctx, hosts, &res)
 	res.TLSAnswers, res.TLSResumed = g.tlsAnswers.Load(), g.resumed.Load()
 	return res, nil
@@ -267,6 +282,9 @@ func (g *gen) measure(ctx context.Context, hosts []*host, res *Result) {
 					break
 				}
 				h := hosts[int(next.Add(1)-1)%len(hosts)]
+				if !g.pace(ctx, h) {
+					break
+				}
 				d, err := g.report(ctx, h, &w)
 				if err != nil {
 					if ctx.Err() == nil {
@@ -333,10 +351,7 @@ func (g *gen) report(ctx context.Context, h *host, w *workerStats) (time.Duratio
 	}
 	if len(resp.Jobs) > 0 {
 		w.jobs += len(resp.Jobs)
-		results := make([]api.JobResult, len(resp.Jobs))
-		for i, j := range resp.Jobs {
-			results[i] = api.JobResult{ID: j.ID, Errcode: 0, Message: "done by loadgen"}
-		}
+		results := g.run(h, resp.Jobs)
 		var ack api.Ack
 		if err := g.post(ctx, api.PathJobResult, h.cred, results, &ack); err == nil && ack.Errcode == 0 {
 			w.results += len(results)
@@ -382,4 +397,48 @@ func (g *gen) post(ctx context.Context, path, cred string, in, out any) error {
 		return errors.Join(fmt.Errorf("POST %s: bad answer", path), err)
 	}
 	return nil
+}
+
+// pace waits until h may report again (Config.Every); false when ctx ended
+// first. Hosts are taken in turn, so the wait is for the oldest report.
+func (g *gen) pace(ctx context.Context, h *host) bool {
+	if g.cfg.Every <= 0 {
+		return true
+	}
+	if wait := time.Until(h.last.Add(g.cfg.Every)); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	h.last = time.Now()
+	return true
+}
+
+// run answers h's jobs: each succeeds; with Obey it is applied to the
+// host's agents, once (an answer repeats a job until its result arrives,
+// and a result already sent is not re-sent: it is the same job).
+func (g *gen) run(h *host, jobs []api.Job) []api.JobResult {
+	results := make([]api.JobResult, 0, len(jobs))
+	for _, j := range jobs {
+		if !g.cfg.Obey {
+			results = append(results, api.JobResult{ID: j.ID, Errcode: 0, Message: "done by loadgen"})
+			continue
+		}
+		if h.done == nil {
+			h.done = map[string]struct{}{}
+		}
+		if _, ok := h.done[j.ID]; ok {
+			results = append(results, api.JobResult{ID: j.ID, Message: "done by loadgen"})
+			continue
+		}
+		h.done[j.ID] = struct{}{}
+		var res api.JobResult
+		h.doc.Agents, res = Obey(h.doc.Agents, j, false)
+		results = append(results, res)
+	}
+	return results
 }

@@ -38,8 +38,19 @@ commands:
   events [--json] [--host HOST] [--limit N]              list events
   job add [--json] --host HOST --action ACTION [--name NAME] [--url U --checksum C]
           [--env K=V]... [--cpu 10%] [--memory 20M] [--svrlist L] [--step N]
+          [--signature S] [--user U] [--group G] [--force]
                                         queue a job; prints its id last
   job show [--json] ID                  one job
+  job cancel ID                         withdraw a job not yet delivered
+  rollout create --action A --name N [job flags as job add]
+          (--selector S | --hosts H,H | --all) [--waves 1,10%,100%]
+          [--max-in-flight N|P%] [--max-failures N|P%] [--soak D]
+          [--healthy-deadline D] [--expire D] [--on-failure pause|rollback]
+          [--follow] [--dry-run]      plan and start a rollout; prints its id last
+  rollout list [--json]                 rollouts: id, action, name, state, counts
+  rollout show [--json] [--hosts] ID    state and reason, per-wave counts, failed hosts
+  rollout wait [--timeout D] ID         exit 0 once succeeded; 1 once halted or at timeout
+  rollout pause|resume|abort|rollback ID
   tag [--json] HOST TAGS                set the tags a host gets when it registers
   admin-token create --role read|admin  mint an operator token; prints it last
   admin-token list [--json]             operator tokens: id, role, created, revoked
@@ -99,6 +110,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		return c.cmdJob(ctx, args[1:])
 	case "tag":
 		return c.cmdTag(ctx, args[1:])
+	case "rollout":
+		return c.cmdRollout(ctx, args[1:])
 	case "admin-token":
 		return c.cmdAdminToken(ctx, args[1:])
 	case "token":

@@ -239,7 +239,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"hosts argument", env, []string{"hosts", "web"}, 2, "takes no arguments"},
 		{"agents no host", env, []string{"agents"}, 2, "one argument"},
 		{"flag after argument", env, []string{"agents", "web-17", "--json"}, 2, "one argument"},
-		{"job no subcommand", env, []string{"job"}, 2, "add or show"},
+		{"job no subcommand", env, []string{"job"}, 2, "add, show or cancel"},
 		{"job add no host", env, []string{"job", "add", "--action", "stop", "--name", "A"}, 2, "--host is required"},
 		{"job add no action", env, []string{"job", "add", "--host", "web-17"}, 2, "--action is required"},
 		{"job add bad env", env, []string{"job", "add", "--host", "web-17", "--action", "start", "--name", "A", "--env", "NOEQUALS"}, 2, "NAME=VALUE"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/bootagent/bootagent/api"
@@ -12,15 +11,17 @@ import (
 
 func (c *CLI) cmdJob(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		return c.usageError("job needs a subcommand: add or show")
+		return c.usageError("job needs a subcommand: add, show or cancel")
 	}
 	switch args[0] {
 	case "add":
 		return c.cmdJobAdd(ctx, args[1:])
 	case "show":
 		return c.cmdJobShow(ctx, args[1:])
+	case "cancel":
+		return c.cmdJobCancel(ctx, args[1:])
 	}
-	return c.usageError("unknown job subcommand %q (want add or show)", args[0])
+	return c.usageError("unknown job subcommand %q (want add, show or cancel)", args[0])
 }
 
 func (c *CLI) cmdJobAdd(ctx context.Context, args []string) int {
@@ -29,20 +30,8 @@ func (c *CLI) cmdJobAdd(ctx context.Context, args []string) int {
 	var req api.JobRequest
 	envs := envFlag{}
 	fs.StringVar(&req.Host, "host", "", "HOST to run the job (an agentsn or a hostname); required")
-	fs.StringVar(&req.Action, "action", "", "install, upgrade, uninstall, restart, stop, start or config; required")
-	fs.StringVar(&req.Name, "name", "", "sub-agent name (all actions but config)")
-	fs.StringVar(&req.URL, "url", "", "package source (install, upgrade)")
-	fs.StringVar(&req.Checksum, "checksum", "", "package checksum SHA256:<64 hex> (install, upgrade)")
-	fs.StringVar(&req.Install, "install", "", "rpm/deb: store (default) or system, where the host sets allow_system_packages (install, upgrade)")
-	fs.Var(argsFlag{&req.Command}, "command", "rpm/deb: the program to run, then each argument, one --command each (repeatable; needed by install: system, and in store mode by a payload without agent.yaml)")
-	fs.Var(envs, "env", "environment variable NAME=VALUE (repeatable)")
-	fs.StringVar(&req.Limits.CPU, "cpu", "", "cpu limit, percent of one CPU, e.g. 10%")
-	fs.StringVar(&req.Limits.Memory, "memory", "", "memory limit, e.g. 20M")
-	fs.StringVar(&req.Svrlist, "svrlist", "", "config: comma-separated host:port servers added to the agent's list")
-	fs.Int64Var(&req.Step, "step", 0, "config: status report interval in seconds")
-	fs.StringVar(&req.Signature, "signature", "", "install, upgrade: minisign signature: its URL, its text, or @FILE (default <url>.minisig)")
-	fs.StringVar(&req.User, "user", "", "install, upgrade: user the sub-agent runs as (default the host's server_job_user)")
-	fs.StringVar(&req.Group, "group", "", "install, upgrade: group the sub-agent runs as")
+	addJobFlags(fs, &req, envs)
+	fs.BoolVar(&req.Force, "force", false, "queue it even though an active rollout holds this host's agent")
 	if ok, code := c.parse(fs, args); !ok {
 		return code
 	}
@@ -57,12 +46,8 @@ func (c *CLI) cmdJobAdd(ctx context.Context, args []string) int {
 	if len(envs) > 0 {
 		req.Envs = envs
 	}
-	if file, ok := strings.CutPrefix(req.Signature, "@"); ok {
-		text, err := os.ReadFile(file)
-		if err != nil {
-			return c.usageError("job add: --signature: %v", err)
-		}
-		req.Signature = string(text)
+	if err := readSignatureFile(&req); err != nil {
+		return c.usageError("job add: %v", err)
 	}
 	cl, err := c.client(af)
 	if err != nil {

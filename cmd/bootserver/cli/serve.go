@@ -62,13 +62,17 @@ func (c *CLI) cmdServe(ctx context.Context, args []string) int {
 		store.Close()
 		return c.fail(err)
 	}
-	// Pruning stops before the store closes: its writes would fail.
+	// Pruning and the rollout engine stop before the store closes: their
+	// writes would fail.
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan struct{})
 	go func() { defer close(pruned); store.RunRetention(pruneCtx, retention, every) }()
+	stepped := make(chan struct{})
+	go func() { defer close(stepped); store.RunRollouts(pruneCtx, server.DefaultRolloutTick) }()
 	code := c.serve(ctx, log, store, tlsCfg, *listen, *addrFile, *open)
 	stopPruning()
 	<-pruned
+	<-stepped
 	if err := store.Close(); err != nil {
 		log.Error("closing the database failed", "err", err)
 		return exitFail
