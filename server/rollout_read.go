@@ -138,3 +138,28 @@ func (s *Store) rolloutHosts(ctx context.Context, id, where string, after, n int
 	}
 	return out, rows.Err()
 }
+
+// RolloutsByState counts the rollouts in each state (every state named,
+// zero included), for /metrics: a count over the rollouts table, which
+// holds one row per rollout, not per host.
+func (s *Store) RolloutsByState(ctx context.Context) (map[string]int, error) {
+	out := map[string]int{}
+	for _, st := range []string{api.RolloutRunning, api.RolloutPaused, api.RolloutSucceeded, api.RolloutAborted,
+		api.RolloutRollingBack, api.RolloutRolledBack} {
+		out[st] = 0
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT state, count(*) FROM rollouts GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("count rollouts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("count rollouts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

@@ -31,7 +31,9 @@ type fixture struct {
 
 type fixtureOpts struct {
 	tls      bool
-	rollouts bool
+	rollouts bool // the in-memory fake
+	// storeRollouts: the real rollout engine of the store (StoreRollouts)
+	storeRollouts bool
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -53,6 +55,9 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	if o.rollouts {
 		f.rollouts = newFakeRollouts()
 		opts.Rollouts = f.rollouts
+	}
+	if o.storeRollouts {
+		opts.Rollouts = StoreRollouts{Store: st}
 	}
 	srv := server.New(st, log)
 	opts.Guesses = srv.AdminGuesses()

@@ -93,7 +93,8 @@ func (c *CLI) serve(ctx context.Context, log *slog.Logger, store *server.Store, 
 		}
 	}
 	srv := server.New(store, log)
-	srv.SetUI(webui.New(ctx, store, webui.Options{Log: log, Guesses: srv.AdminGuesses()}))
+	srv.SetUI(webui.New(ctx, store, webui.Options{Log: log, Guesses: srv.AdminGuesses(), Rollouts: webui.StoreRollouts{Store: store}}))
+	srv.SetRolloutCounter(store.RolloutsByState)
 	srv.SetTLS(tlsCfg)
 	srv.SetOpenEnrollment(open)
 	if open {
