@@ -104,6 +104,7 @@ type crashHost struct {
 	bad      bool               // its upgrade to version 2 fails
 	stuck    bool               // its upgrade succeeds, but version 2 never comes up
 	got      map[string]api.Job // jobs received, by id
+	unacked  []api.JobResult    // results whose post failed: re-sent, as an agent's outbox does
 }
 
 func runRolloutCrash(t *testing.T, step string) {
@@ -176,7 +177,12 @@ func runRolloutCrash(t *testing.T, step string) {
 		var jobs []api.JobInfo
 		rig.admin(http.MethodGet, api.PathAdminJobs+"?host="+h.sn, nil, &jobs)
 		if len(jobs) != len(h.got) {
-			t.Errorf("host %s: server has %d jobs, the host received %d", h.sn, len(jobs), len(h.got))
+			var states []string
+			for _, j := range jobs {
+				_, got := h.got[j.ID]
+				states = append(states, fmt.Sprintf("%s %s %s received=%v %q", j.ID[:8], j.URL, j.State, got, j.Message))
+			}
+			t.Errorf("host %s: server has %d jobs, the host received %d: %v", h.sn, len(jobs), len(h.got), states)
 		}
 	}
 }
@@ -262,7 +268,7 @@ func (r *crashRig) report(h *crashHost) {
 		r.down(err)
 		return
 	}
-	var results []api.JobResult
+	results := h.unacked
 	for _, j := range resp.Jobs {
 		if _, ok := h.got[j.ID]; ok {
 			continue // its result is sent already: a job runs once
@@ -281,12 +287,13 @@ func (r *crashRig) report(h *crashHost) {
 		var ack api.Ack
 		if err := r.post(api.PathJobResult, h.cred, results, &ack); err != nil {
 			// The results were perhaps lost: the host re-sends them, as a
-			// real agent's outbox does.
-			for _, res := range results {
-				delete(h.got, res.ID)
-			}
+			// real agent's outbox does (it never runs a job twice; the
+			// server, which may have stored them, does not send it again).
+			h.unacked = results
 			r.down(err)
+			return
 		}
+		h.unacked = nil
 	}
 }
 
