@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"runtime"
-	"strconv"
 	"sync/atomic"
 	"syscall"
 
@@ -114,7 +113,11 @@ func forkOnLockedThread(c *Cgroup, sys *syscall.SysProcAttr, fork func() (int, e
 	return pid, err, back
 }
 
-// writeTask moves thread tid into the v1 cgroup dir.
+// writeTask moves the calling thread (tid, for errors) into the v1 cgroup
+// dir. It writes "0", the kernel's name for the writing thread, not the
+// tid: for that case alone the kernel skips the global threadgroup lock,
+// whose write side waits an RCU grace period when idle (measured: 20 ms
+// for the first of the moves on a busy 2-core host, 20 us with "0").
 func writeTask(dir string, tid int) error {
 	f := dir + "/tasks"
 	fd, err := unix.Open(f, unix.O_WRONLY|unix.O_CLOEXEC, 0)
@@ -122,7 +125,7 @@ func writeTask(dir string, tid int) error {
 		return fmt.Errorf("move thread %d: %w", tid, &os.PathError{Op: "open", Path: f, Err: err})
 	}
 	defer unix.Close(fd)
-	if _, err := unix.Write(fd, []byte(strconv.Itoa(tid))); err != nil {
+	if _, err := unix.Write(fd, []byte("0")); err != nil {
 		return fmt.Errorf("move thread %d: %w", tid, &os.PathError{Op: "write", Path: f, Err: err})
 	}
 	return nil
