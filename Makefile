@@ -31,6 +31,7 @@ test: lint
 # skip with the reason, except under BOOTAGENT_REQUIRE_TOOLS=1 (.ci/run),
 # where they fail. One line per need, so each says why it is here.
 DEPS_APT :=
+DEPS_APT += s6 runit supervisor   # make bench: the peers scripts/bench-peers.sh measures bootagent against
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
@@ -43,6 +44,7 @@ bench: build
 	$(GO) test -run '^$$' -bench FetchReapply -benchtime 200x ./fetch/
 	$(GO) test -run '^$$' -bench Outbox -benchtime 1x ./api/
 	./scripts/bench.sh
+	./scripts/bench-peers.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
 
