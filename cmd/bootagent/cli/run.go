@@ -24,6 +24,7 @@ func cmdRun(args []string) int {
 		return fail("%v", err)
 	}
 	logger := newLogger(cfg.LogFormat)
+	defer startProfiles()()
 	d, err := daemon.New(cfg, logger)
 	if err != nil {
 		return fail("%v", err)
