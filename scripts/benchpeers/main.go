@@ -8,13 +8,15 @@
 //   - restart after kill -9 of a running service: from the kill until the
 //     service's next `sleep` runs (median and p95 over every trial).
 //
-// "Runs" is judged the same way for every peer, from /proc: a process
-// whose command line is the service's `sleep TOKEN`. Peers run one after
+// "Runs" is judged the same way for every peer: the kernel's process
+// events report an exec, stamped with the kernel's clock, of a process
+// whose command line is the service's `sleep TOKEN` (execwatch.go). Peers run one after
 // the other, in a rotating order, every round on a fresh directory; a peer
 // whose binary is missing is skipped with a line saying so.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -32,13 +34,16 @@ func main() {
 	ns := flag.String("n", "100,500", "service counts")
 	rounds := flag.Int("rounds", 3, "rounds per peer and count")
 	restarts := flag.Int("restarts", 20, "kill -9 trials per round")
+	baseline := flag.String("baseline", "", "another bootagent binary to measure in the same run, as peer bootagent-baseline")
 	only := flag.String("peers", "", "comma-separated peers to measure (default: all found)")
 	flag.Parse()
-	if abs, err := filepath.Abs(*bootagent); err == nil {
-		*bootagent = abs // the peers run in their own directories
+	for _, b := range []*string{bootagent, baseline} {
+		if abs, err := filepath.Abs(*b); err == nil && *b != "" {
+			*b = abs // the peers run in their own directories
+		}
 	}
 	var all []peer
-	for _, p := range peers(*bootagent) {
+	for _, p := range peers(*bootagent, *baseline) {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), p.name) {
 			continue
 		}
@@ -121,9 +126,11 @@ func roundMs(ds []time.Duration) string {
 	return strings.Join(s, " ")
 }
 
-// measure runs p on n fresh services: the start-up time, then restarts
-// kill -9 trials on distinct services (each has run over a second: s6 and
-// runit hold back a service that dies within a second of its start).
+// measure runs p on n fresh services: the start-up time (from just before
+// the peer's exec to the last service's exec of sleep, as the kernel
+// stamped it), then restarts kill -9 trials on distinct services (each has
+// run over a second: s6 and runit hold back a service that dies within a
+// second of its start).
 func measure(p peer, n, restarts int) (time.Duration, []time.Duration, error) {
 	dir, err := os.MkdirTemp("", "benchpeers-"+p.name+"-")
 	if err != nil {
@@ -142,59 +149,73 @@ func measure(p peer, n, restarts int) (time.Duration, []time.Duration, error) {
 		return 0, nil, err
 	}
 	defer log.Close()
-	sc := newScanner(n)
+	w, err := newExecWatch()
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w (benchpeers runs as root)", err)
+	}
+	defer w.close()
+	sv := newServices(n)
 	cmd := p.start(dir)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	t0 := time.Now()
+	t0 := monotonic()
 	if err := cmd.Start(); err != nil {
 		return 0, nil, err
 	}
 	defer teardown(p, cmd, n)
-	deadline := t0.Add(120 * time.Second)
-	for sc.scan() < n {
-		if time.Now().After(deadline) {
-			return 0, nil, fmt.Errorf("only %d of %d running after 120 s (log %s)", len(sc.running), n, tail(dir+"/peer.log"))
+	deadline := time.After(120 * time.Second)
+	for len(sv.running) < n {
+		select {
+		case e, ok := <-w.events:
+			if !ok {
+				return 0, nil, errors.New("process events ended")
+			}
+			sv.add(e)
+		case <-deadline:
+			return 0, nil, fmt.Errorf("only %d of %d running after 120 s (log %s)", len(sv.running), n, tail(dir+"/peer.log"))
 		}
-		time.Sleep(time.Millisecond)
 	}
-	startup := time.Since(t0)
-	time.Sleep(1200 * time.Millisecond)
+	sv.settle(w, 20*time.Millisecond)
+	var last time.Duration
+	for _, at := range sv.since {
+		last = max(last, at)
+	}
+	startup := last - t0
+	sv.settle(w, 1200*time.Millisecond)
 	var samples []time.Duration
 	for i := 0; i < restarts; i++ {
-		d, err := restartOnce(sc.running[i], i, n)
+		d, err := restartOnce(w, sv, i)
 		if err != nil {
 			return 0, nil, fmt.Errorf("restart of service %d: %w (log %s)", i, err, tail(dir+"/peer.log"))
 		}
 		samples = append(samples, d)
-		time.Sleep(30 * time.Millisecond) // let the supervisor settle
+		sv.settle(w, 30*time.Millisecond) // let the supervisor settle
 	}
 	return startup, samples, nil
 }
 
-// restartOnce kills service i's process and waits for its next sleep,
-// watching the children of the killed process's parent (its supervisor).
-func restartOnce(old, i, n int) (time.Duration, error) {
-	pp := parentOf(old)
-	if pp == 0 {
-		return 0, fmt.Errorf("pid %d has no parent", old)
-	}
-	t0 := time.Now()
+// restartOnce kills service i's process and waits for the exec of its next
+// sleep: the time from the kill to that exec, as the kernel stamped it.
+func restartOnce(w *execWatch, sv *services, i int) (time.Duration, error) {
+	old := sv.running[i]
+	t0 := monotonic()
 	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
 		return 0, err
 	}
-	deadline := t0.Add(10 * time.Second)
-	for {
-		for _, c := range childrenOf(pp) {
-			if c != old && tokenOf(readCmdline(c), n) == i {
-				return time.Since(t0), nil
+	deadline := time.After(10 * time.Second)
+	for sv.running[i] == old {
+		select {
+		case e, ok := <-w.events:
+			if !ok {
+				return 0, errors.New("process events ended")
 			}
-		}
-		if time.Now().After(deadline) {
+			sv.add(e)
+		case <-deadline:
 			return 0, fmt.Errorf("not running again 10 s after kill -9 of pid %d", old)
 		}
-		time.Sleep(50 * time.Microsecond)
 	}
+	sv.settle(w, 5*time.Millisecond)
+	return sv.since[i] - t0, nil
 }
 
 func tail(path string) string {

@@ -24,33 +24,46 @@ type peer struct {
 	gentle syscall.Signal
 }
 
-func peers(bootagent string) []peer {
-	return []peer{
-		{
-			name: "bootagent", bin: bootagent, gentle: syscall.SIGTERM,
-			setup: func(dir string, runs []string) error {
-				// Restart at once, never give up: as the peers do.
-				cfg := fmt.Sprintf("state_dir: state\ndesired_dir: agents.d\ncgroup_parent: bootagent-benchpeers-%d\n"+
-					"restart: {delay: 0s, window: 1s, max_failures: 1000000}\nstop_grace: 2s\n", os.Getpid())
-				if err := os.WriteFile(filepath.Join(dir, "bootagent.yaml"), []byte(cfg), 0o644); err != nil {
+func peers(bootagent, baseline string) []peer {
+	all := []peer{bootagentPeer("bootagent", bootagent)}
+	if baseline != "" {
+		// Another build of bootagent measured in the same run (before and
+		// after a change, under the same load).
+		all = append(all, bootagentPeer("bootagent-baseline", baseline))
+	}
+	return append(all, otherPeers()...)
+}
+
+func bootagentPeer(name, bootagent string) peer {
+	return peer{
+		name: name, bin: bootagent, gentle: syscall.SIGTERM,
+		setup: func(dir string, runs []string) error {
+			// Restart at once, never give up: as the peers do.
+			cfg := fmt.Sprintf("state_dir: state\ndesired_dir: agents.d\ncgroup_parent: bootagent-benchpeers-%d\n"+
+				"restart: {delay: 0s, window: 1s, max_failures: 1000000}\nstop_grace: 2s\n", os.Getpid())
+			if err := os.WriteFile(filepath.Join(dir, "bootagent.yaml"), []byte(cfg), 0o644); err != nil {
+				return err
+			}
+			d := filepath.Join(dir, "agents.d")
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+			for i, run := range runs {
+				doc := fmt.Sprintf("name: svc-%04d\ncommand: [%q]\n", i, run)
+				if err := os.WriteFile(filepath.Join(d, fmt.Sprintf("svc-%04d.yaml", i)), []byte(doc), 0o644); err != nil {
 					return err
 				}
-				d := filepath.Join(dir, "agents.d")
-				if err := os.MkdirAll(d, 0o755); err != nil {
-					return err
-				}
-				for i, run := range runs {
-					doc := fmt.Sprintf("name: svc-%04d\ncommand: [%q]\n", i, run)
-					if err := os.WriteFile(filepath.Join(d, fmt.Sprintf("svc-%04d.yaml", i)), []byte(doc), 0o644); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-			start: func(dir string) *exec.Cmd {
-				return exec.Command(bootagent, "run", "--config", filepath.Join(dir, "bootagent.yaml"))
-			},
+			}
+			return nil
 		},
+		start: func(dir string) *exec.Cmd {
+			return exec.Command(bootagent, "run", "--config", filepath.Join(dir, "bootagent.yaml"))
+		},
+	}
+}
+
+func otherPeers() []peer {
+	return []peer{
 		{
 			// s6-svscan on a scan directory of service directories.
 			name: "s6", bin: "s6-svscan",

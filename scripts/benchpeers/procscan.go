@@ -53,41 +53,6 @@ func pids() []int {
 	return out
 }
 
-// scanner finds the services running, re-reading only processes it has not
-// matched yet (a fork becomes sh, then sleep) and ignoring those that
-// existed before the measurement began.
-type scanner struct {
-	n       int
-	foreign map[int]bool
-	matched map[int]int // pid -> service
-	running map[int]int // service -> pid
-}
-
-func newScanner(n int) *scanner {
-	s := &scanner{n: n, foreign: map[int]bool{}, matched: map[int]int{}, running: map[int]int{}}
-	for _, p := range pids() {
-		s.foreign[p] = true
-	}
-	return s
-}
-
-// scan updates the running set and returns how many services run.
-func (s *scanner) scan() int {
-	for _, p := range pids() {
-		if s.foreign[p] {
-			continue
-		}
-		if _, ok := s.matched[p]; ok {
-			continue
-		}
-		if i := tokenOf(readCmdline(p), s.n); i >= 0 {
-			s.matched[p] = i
-			s.running[i] = p
-		}
-	}
-	return len(s.running)
-}
-
 // parentOf is the ppid of pid (0 if gone).
 func parentOf(pid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
@@ -102,26 +67,4 @@ func parentOf(pid int) int {
 	}
 	p, _ := strconv.Atoi(f[1])
 	return p
-}
-
-// childrenOf lists pid's children, from every thread (a Go supervisor forks
-// from any of its threads, each of which lists its own children).
-func childrenOf(pid int) []int {
-	base := "/proc/" + strconv.Itoa(pid) + "/task/"
-	d, err := os.Open(base)
-	if err != nil {
-		return nil
-	}
-	tids, _ := d.Readdirnames(-1)
-	d.Close()
-	var out []int
-	for _, t := range tids {
-		b, _ := os.ReadFile(base + t + "/children")
-		for _, f := range strings.Fields(string(b)) {
-			if c, err := strconv.Atoi(f); err == nil {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
 }
