@@ -144,6 +144,9 @@ type services struct {
 	last    map[int]time.Duration // pid -> its latest exec
 	running map[int]int           // service -> pid
 	since   map[int]time.Duration // service -> its process's latest exec
+	// mine, when set, tells the peer's processes from others that exec
+	// the same command line (a second benchpeers on the host).
+	mine func(pid int) bool
 }
 
 func newServices(n int) *services {
@@ -156,7 +159,7 @@ func (s *services) add(e execEvent) int {
 		s.last[e.pid] = e.at
 	}
 	i := tokenOf(e.cmdline, s.n)
-	if i < 0 {
+	if i < 0 || (s.mine != nil && !s.mine(e.pid)) {
 		return -1
 	}
 	s.running[i] = e.pid
@@ -180,4 +183,19 @@ func (s *services) settle(w *execWatch, d time.Duration) {
 			return
 		}
 	}
+}
+
+// descendsFrom reports whether pid is below root in the process tree now.
+func descendsFrom(pid, root int) bool {
+	for range 16 { // a supervisor tree is a few levels deep
+		pp := parentOf(pid)
+		if pp == root {
+			return true
+		}
+		if pp <= 1 {
+			return false
+		}
+		pid = pp
+	}
+	return false
 }

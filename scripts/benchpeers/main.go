@@ -163,6 +163,8 @@ func measure(p peer, n, restarts int) (time.Duration, []time.Duration, error) {
 		return 0, nil, err
 	}
 	defer teardown(p, cmd, n)
+	root := cmd.Process.Pid
+	sv.mine = func(pid int) bool { return descendsFrom(pid, root) }
 	deadline := time.After(120 * time.Second)
 	for len(sv.running) < n {
 		select {
