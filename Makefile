@@ -8,7 +8,7 @@ STATIC  := CGO_ENABLED=0
 BIN     := bin
 RUNDIR  := .run
 
-.PHONY: all build run test test-cgroup2 deps bench fuzz soak lint clean package
+.PHONY: all build run test test-cgroup2 deps bench-deps bench fuzz soak lint clean package
 
 all: build
 
@@ -51,6 +51,12 @@ deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
 
+# The peers `make bench` measures bootagent against (scripts/bench-peers.sh);
+# no test needs them, so CI's `make deps` leaves them out.
+BENCH_APT := s6 runit supervisor
+bench-deps:
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_APT)
+
 # The .deb and .rpm of bootagent and bootserver (SPEC §14) in dist/, built
 # with nfpm from packaging/'s one description. PKG_VERSION defaults to
 # api.Version.
@@ -68,6 +74,7 @@ bench: build
 	$(GO) test -run '^$$' -bench Outbox -benchtime 1x ./api/
 	$(GO) test -run '^$$' -bench Pages -benchtime 20x ./server/webui/
 	./scripts/bench.sh
+	./scripts/bench-peers.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
 	./scripts/bench-selfupgrade.sh

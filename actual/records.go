@@ -42,8 +42,11 @@ type Record struct {
 // Records stores one record per agent as DIR/NAME.json.
 type Records struct{ Dir string }
 
-// Save writes r atomically (temp file, fsync, rename, fsync dir): a crash
-// leaves the old record or the new one, never half of one.
+// Save writes r atomically (temp file, rename): a crash leaves the old
+// record or the new one, never half of one. Without fsync (it is on every
+// start's path): a record adopts only within the boot that wrote it (its
+// boot id), and within a boot a daemon crash or SIGKILL loses no written
+// data; see atomicfile.WriteFileThisBoot.
 func (s Records) Save(r Record) error {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("record %s: %w", r.Name, err)
@@ -52,7 +55,7 @@ func (s Records) Save(r Record) error {
 	if err != nil {
 		return fmt.Errorf("record %s: %w", r.Name, err)
 	}
-	return atomicfile.WriteFile(filepath.Join(s.Dir, r.Name+".json"), b, 0o600) // it holds the agent's env
+	return atomicfile.WriteFileThisBoot(filepath.Join(s.Dir, r.Name+".json"), b, 0o600) // it holds the agent's env
 }
 
 // stampBoot sets the current boot id on a record that has none, so that a

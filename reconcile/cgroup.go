@@ -66,7 +66,7 @@ func (w *worker) prepareCgroup(doc desired.Doc, opts Options) (*supervise.Cgroup
 			w.log.Debug("cgroup memory not reclaimed before start", "error", err)
 		}
 	}
-	if err := cg.Set(limits); err != nil {
+	if err := cg.Ensure(limits); err != nil {
 		return nil, err
 	}
 	if st, err := cg.Stats(); err == nil {

@@ -124,6 +124,11 @@ func (m Memory) Exited(doc desired.Doc, ran time.Duration, st supervise.ExitStat
 	t := supervise.Tracker{Failures: m.Failures}
 	fatal := t.Exit(p, ran, st)
 	m.Failures = t.Failures
+	if m.Failures == 0 {
+		// A count of none is of no process: the memory of a long run's
+		// exit stays as it was, and the restart persists nothing first.
+		m.FailuresOf = ""
+	}
 	if fatal {
 		return m.giveUp(doc, fmt.Sprintf("fatal after %d abnormal exits (last: %s)", t.Failures, why))
 	}

@@ -135,7 +135,17 @@ func TestLifecycle(t *testing.T) {
 				m := Memory{Last: &ran1, Failures: 2, FailuresOf: v1.ProcessHash()}
 				return m.Exited(v1, time.Minute, exit2, "exited with code 2", policy, t0)
 			},
-			wantMem:  Memory{Last: &ran1, FailuresOf: v1.ProcessHash()},
+			wantMem:  Memory{Last: &ran1},
+			wantNext: Backoff,
+		},
+		{
+			// Nothing to persist: a restart after a long run (an agent
+			// killed after hours) writes no memory file before the start.
+			name: "a long run's exit leaves the memory as it was",
+			step: func() (Memory, Decision) {
+				return running1.Exited(v1, time.Minute, supervise.ExitStatus{Known: true, Code: 137, Signal: 9}, "killed by signal 9", policy, t0)
+			},
+			wantMem:  running1,
 			wantNext: Backoff,
 		},
 		{

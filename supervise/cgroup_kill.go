@@ -28,6 +28,12 @@ const (
 func (c *Cgroup) KillAll(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// Empty already (the usual case after the agent exited, on every
+	// restart): nothing to freeze or signal. An empty cgroup stays empty,
+	// as only a process inside it could fork into it.
+	if pids, err := cgroups.GetAllPids(c.dir); cgroupGone(err) || (err == nil && len(pids) == 0) {
+		return nil
+	}
 	var roundErr error
 	for {
 		if err := c.killRound(); err != nil {

@@ -22,7 +22,8 @@ type Spec struct {
 	Ident   Identity
 	LogPath string // stdout and stderr are appended here
 	// Cgroup, when set, holds the process from before its first
-	// instruction (v2: clone into it; v1: blocked start, see startBlocked).
+	// instruction (v2: clone into it; v1: fork from a thread moved into
+	// it; see chooseStart).
 	Cgroup *Cgroup
 }
 
@@ -59,7 +60,8 @@ func Start(spec Spec) (*Process, error) {
 	defer devnull.Close()
 
 	files := []uintptr{devnull.Fd(), logf.Fd(), logf.Fd()}
-	if spec.Cgroup != nil && !spec.Cgroup.v2 {
+	method := chooseStart(spec.Cgroup != nil, spec.Cgroup != nil && spec.Cgroup.v2, cloneIntoBroken.Load(), threadMoveBroken.Load())
+	if method == startHelper {
 		return startBlocked(path, spec, files)
 	}
 	pidfd := -1
@@ -68,16 +70,34 @@ func Start(spec Spec) (*Process, error) {
 		Credential: spec.Ident.Cred,
 		PidFD:      &pidfd,
 	}
-	if spec.Cgroup != nil {
-		fd, err := spec.Cgroup.FD()
-		if err != nil {
+	attr := &syscall.ProcAttr{Dir: spec.Dir, Env: spec.Env, Files: files, Sys: sys}
+	fork := func() (int, error) { return syscall.ForkExec(path, spec.Command, attr) }
+	var pid int
+	switch method {
+	case startPlain:
+		pid, err = fork()
+	case startCloneInto:
+		var fd int
+		if fd, err = spec.Cgroup.FD(); err != nil {
 			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
 		}
 		defer syscall.Close(fd)
 		sys.UseCgroupFD, sys.CgroupFD = true, fd
+		if pid, err = fork(); err != nil && cloneIntoUnsupported(err) {
+			// The kernel cannot clone into a cgroup (before 5.7, or a
+			// seccomp filter): the helper, and from now on only it.
+			p, herr := startBlocked(path, spec, files)
+			if herr == nil {
+				cloneIntoBroken.Store(true)
+			}
+			return p, herr
+		}
+	case startThreadMove:
+		if pid, err = forkInAgentCgroups(spec.Cgroup, sys, fork); errors.Is(err, errThreadMoveUnavailable) {
+			threadMoveBroken.Store(true)
+			return startBlocked(path, spec, files)
+		}
 	}
-	attr := &syscall.ProcAttr{Dir: spec.Dir, Env: spec.Env, Files: files, Sys: sys}
-	pid, err := syscall.ForkExec(path, spec.Command, attr)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: exec %s: %w", spec.Name, spec.Command[0], err)
 	}

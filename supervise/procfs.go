@@ -1,10 +1,12 @@
 package supervise
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // procStat is what BootAgent reads from /proc/PID/stat.
@@ -45,6 +47,12 @@ func readProcStat(pid int) (procStat, error) {
 // group member orphaned by its parent's death stays a zombie until init
 // reaps it — which may take a while.
 func groupAlive(pgid int) bool {
+	// No process at all in the group, zombies included: nothing to scan
+	// /proc for. The usual case when a stop has reaped the leader, and a
+	// scan of every process per agent made stopping 500 agents quadratic.
+	if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+		return false
+	}
 	d, err := os.Open("/proc")
 	if err != nil {
 		return true // cannot tell: assume alive, the grace timer ends the wait

@@ -9,9 +9,10 @@ import (
 )
 
 // BenchmarkStart compares starting a sub-agent (`true`, to its exit) with
-// and without cgroup placement. On cgroup v1 placement means the blocked
-// start: re-exec of the binary as a helper, move into the cgroup, release.
-// Reports the median start-to-exit time in ms.
+// and without cgroup placement. On cgroup v1 placement means forking from
+// a thread moved into the agent's cgroups and back (startThreadMove); on
+// v2, clone3 with CLONE_INTO_CGROUP. Reports the median start-to-exit time
+// in ms.
 func BenchmarkStart(b *testing.B) {
 	dir := b.TempDir()
 	spec := Spec{Name: "bench", Command: []string{"/bin/true"}, Dir: dir, LogPath: filepath.Join(dir, "log"),

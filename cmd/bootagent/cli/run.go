@@ -30,6 +30,7 @@ func cmdRun(args []string) int {
 		return failOnTrial(trial, err)
 	}
 	logger := newLogger(cfg.LogFormat)
+	defer startProfiles()()
 	d, err := daemon.New(cfg, logger)
 	if err != nil {
 		return failOnTrial(trial, err)
