@@ -23,7 +23,8 @@ type rolloutNewBody struct {
 // planView is a dry run's plan as the preview shows it.
 type planView struct {
 	api.RolloutPlan
-	Waves []planWave
+	Waves       []planWave
+	SkippedMore int // skipped hosts not listed
 }
 
 type planWave struct {
@@ -32,6 +33,8 @@ type planWave struct {
 	More                 int               // hosts not listed
 }
 
+// viewPlan lists at most previewHosts hosts per wave and skipped hosts,
+// so a preview of a 10,000-host fleet stays a page, and counts the rest.
 func viewPlan(p api.RolloutPlan) *planView {
 	v := &planView{RolloutPlan: p}
 	for i, hs := range p.Waves {
@@ -47,7 +50,7 @@ func viewPlan(p api.RolloutPlan) *planView {
 		v.Waves = append(v.Waves, w)
 	}
 	if len(v.Skipped) > previewHosts {
-		v.Skipped = v.Skipped[:previewHosts]
+		v.Skipped, v.SkippedMore = v.Skipped[:previewHosts], len(v.Skipped)-previewHosts
 	}
 	return v
 }
