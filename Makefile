@@ -67,6 +67,7 @@ bench: build
 	$(GO) test -run '^$$' -bench FetchReapply -benchtime 200x ./fetch/
 	$(GO) test -run '^$$' -bench Outbox -benchtime 1x ./api/
 	$(GO) test -run '^$$' -bench Pages -benchtime 20x ./server/webui/
+	$(GO) test -run '^$$' -bench RolloutPreview -benchtime 10x ./server/webui/
 	./scripts/bench.sh
 	./scripts/bench-server-idle.sh
 	./scripts/bench-server.sh
