@@ -73,6 +73,7 @@ bench: build
 	$(GO) test -run '^$$' -bench FetchReapply -benchtime 200x ./fetch/
 	$(GO) test -run '^$$' -bench Outbox -benchtime 1x ./api/
 	$(GO) test -run '^$$' -bench Pages -benchtime 20x ./server/webui/
+	$(GO) test -run '^$$' -bench RolloutPreview -benchtime 10x ./server/webui/
 	./scripts/bench.sh
 	./scripts/bench-peers.sh
 	./scripts/bench-server-idle.sh

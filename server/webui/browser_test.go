@@ -189,11 +189,12 @@ func TestBrowserLiveEvents(t *testing.T) {
 }
 
 func TestBrowserPhone(t *testing.T) {
-	f := newFixture(t, fixtureOpts{})
+	f := newFixture(t, fixtureOpts{rollouts: true})
 	seed(t, f)
 	ctx := chrome(t, 390, 844, true)
 	signInBrowser(t, ctx, f, f.admin.Token)
-	for _, p := range []struct{ path, name string }{{"/", "phone-overview"}, {"/hosts/" + sn(1), "phone-host"}, {"/events", "phone-events"}} {
+	for _, p := range []struct{ path, name string }{{"/", "phone-overview"}, {"/hosts/" + sn(1), "phone-host"}, {"/events", "phone-events"},
+		{"/rollouts/new", "phone-rollout-new"}} {
 		var overflow bool
 		run(t, ctx, "open "+p.path, chromedp.Navigate(f.ts.URL+p.path), chromedp.WaitVisible(`main h1`),
 			chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow))

@@ -3,7 +3,10 @@ package webui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+
+	"github.com/bootagent/bootagent/api"
 )
 
 // fakeRollouts is a Rollouts in memory with SPEC §11's state changes for
@@ -75,4 +78,37 @@ func (f *fakeRollouts) actions() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.acted...)
+}
+
+// Plan plans every request onto web-1 in one wave; an action the fake
+// does not know is refused as the store would.
+func (f *fakeRollouts) Plan(_ context.Context, req api.RolloutRequest) (api.RolloutPlan, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.plan(req)
+}
+
+func (f *fakeRollouts) plan(req api.RolloutRequest) (api.RolloutPlan, error) {
+	if !slices.Contains(jobActions, req.Job.Action) {
+		return api.RolloutPlan{}, rolloutInvalid(fmt.Errorf("unknown action %q", req.Job.Action))
+	}
+	return api.RolloutPlan{ID: fmt.Sprintf("r-%d", len(f.r)), Action: req.Job.Action, Name: req.Job.Name,
+		Waves:   [][]api.RolloutHost{{{AgentSN: sn(1), Hostname: "web-1", Wave: 1, State: api.HostPending}}},
+		Skipped: []api.RolloutHost{}, MaxInFlight: 1, HaltsAtFailure: 1}, nil
+}
+
+// Create stores the planned rollout as running, recording who created it
+// in acted ("id create token").
+func (f *fakeRollouts) Create(_ context.Context, req api.RolloutRequest, tokenID string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, err := f.plan(req)
+	if err != nil {
+		return "", err
+	}
+	f.r[p.ID] = &RolloutDetail{RolloutSummary: RolloutSummary{ID: p.ID, Action: p.Action, Name: p.Name, State: "running",
+		Hosts: 1, Counts: map[string]int{"pending": 1}},
+		Waves: []RolloutWave{{Index: 1, Size: 1, Counts: map[string]int{"pending": 1}}}}
+	f.acted = append(f.acted, p.ID+" create "+tokenID)
+	return p.ID, nil
 }

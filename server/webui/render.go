@@ -9,7 +9,7 @@ import (
 )
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"login", "overview", "hosts", "host", "jobs", "events", "rollouts", "rollout", "error"}
+var pageNames = []string{"login", "overview", "hosts", "host", "jobs", "events", "rollouts", "rollout", "rolloutnew", "error"}
 
 type pages struct{ t map[string]*template.Template }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/bootagent/bootagent/api"
 )
 
 // Rollouts is what the rollout pages need from the rollout engine (SPEC
@@ -21,13 +23,32 @@ type Rollouts interface {
 	// token tokenID (recorded like a job's). A refusal the operator should
 	// read (e.g. resuming a finished rollout) wraps ErrRolloutRefused.
 	Act(ctx context.Context, id, action, tokenID string) error
+	// Plan is what Create would do with req, changing nothing (the CLI's
+	// `rollout create --dry-run`). A request the operator should fix wraps
+	// ErrRolloutInvalid and says why in the server's own words.
+	Plan(ctx context.Context, req api.RolloutRequest) (api.RolloutPlan, error)
+	// Create plans, stores and starts the rollout for the admin token
+	// tokenID (recorded as the creator) and returns its id. Refusals as
+	// for Plan.
+	Create(ctx context.Context, req api.RolloutRequest, tokenID string) (string, error)
 }
 
 // Errors a Rollouts implementation wraps.
 var (
 	ErrNoRollout      = errors.New("no such rollout")
 	ErrRolloutRefused = errors.New("rollout action refused")
+	ErrRolloutInvalid = errors.New("rollout request refused")
 )
+
+// rolloutInvalid marks err as the operator's to fix (ErrRolloutInvalid)
+// keeping err's own message, which the form shows as is.
+func rolloutInvalid(err error) error { return invalidRollout{err} }
+
+type invalidRollout struct{ err error }
+
+func (e invalidRollout) Error() string        { return e.err.Error() }
+func (e invalidRollout) Unwrap() error        { return e.err }
+func (e invalidRollout) Is(target error) bool { return target == ErrRolloutInvalid }
 
 // RolloutSummary is one rollout in a list.
 type RolloutSummary struct {

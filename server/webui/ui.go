@@ -82,6 +82,8 @@ func New(ctx context.Context, store *server.Store, opts Options) *UI {
 	m.HandleFunc("GET /events", u.signedIn(u.handleEvents))
 	m.HandleFunc("GET /events/stream", u.signedIn(u.handleEventStream))
 	m.HandleFunc("GET /rollouts", u.signedIn(u.handleRollouts))
+	m.HandleFunc("GET /rollouts/new", u.signedIn(u.handleNewRolloutForm))
+	m.HandleFunc("POST /rollouts/new", u.action(u.handleNewRollout))
 	m.HandleFunc("GET /rollouts/{id}", u.signedIn(u.handleRollout))
 	m.HandleFunc("POST /rollouts/{id}/{act}", u.action(u.handleRolloutAction))
 	static, _ := fs.Sub(staticFS, "static")
