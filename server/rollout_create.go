@@ -335,34 +335,60 @@ func (s *Store) pickMembers(ctx context.Context, sp rolloutSpec) ([]member, erro
 			return nil, fmt.Errorf("list hosts: %w", err)
 		}
 	}
-	prev, err := tx.PrepareContext(ctx, prevJobQuery)
+	last, err := lastSucceededJobs(ctx, tx, sp.job.Name, len(ms))
 	if err != nil {
-		return nil, fmt.Errorf("job history: %w", err)
+		return nil, err
 	}
-	defer prev.Close()
 	for i := range ms {
-		if err := judgeMember(&ms[i], sp.job, prev); err != nil {
+		if err := judgeMember(&ms[i], sp.job, last[ms[i].agentsn]); err != nil {
 			return nil, err
 		}
 	}
 	return ms, nil
 }
 
-// judgeMember fills m.skip and m.prev from its last report and the job
-// history (prev: prevJobQuery).
-func judgeMember(m *member, job api.Job, prev *sql.Stmt) error {
+// lastSucceededJobs is, by host, the spec of the last install or upgrade
+// of agent name that succeeded (as prevJobQuery gives for one host), read
+// in one pass over the job history rather than one query per member: a
+// plan over 10,000 hosts was mostly those queries.
+func lastSucceededJobs(ctx context.Context, tx *sql.Tx, name string, hint int) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT agentsn, spec FROM jobs WHERE name = ? AND state = 'succeeded'
+		AND action IN ('install', 'upgrade') ORDER BY finished DESC, rowid DESC`, name)
+	if err != nil {
+		return nil, fmt.Errorf("job history of %s: %w", name, err)
+	}
+	defer rows.Close()
+	last := make(map[string]string, hint)
+	for rows.Next() {
+		var sn, spec string
+		if err := rows.Scan(&sn, &spec); err != nil {
+			return nil, fmt.Errorf("job history of %s: %w", name, err)
+		}
+		if _, seen := last[sn]; !seen {
+			last[sn] = spec
+		}
+	}
+	return last, rows.Err()
+}
+
+// judgeMember fills m.skip and m.prev from its last report and lastSpec,
+// the host's last succeeded install or upgrade of the agent ("" if none).
+func judgeMember(m *member, job api.Job, lastSpec string) error {
 	var last api.Job
-	var spec string
-	switch err := prev.QueryRow(m.agentsn, job.Name).Scan(&spec); {
-	case err == nil:
-		if err := json.Unmarshal([]byte(spec), &last); err != nil {
+	if lastSpec != "" {
+		if err := json.Unmarshal([]byte(lastSpec), &last); err != nil {
 			return fmt.Errorf("host %s: stored job: %w", m.agentsn, err)
 		}
-	case !isNoRows(err):
-		return fmt.Errorf("job history of %s on %s: %w", job.Name, m.agentsn, err)
 	}
+	// Only what skipReason reads of each agent: decoding the whole status
+	// document into api.AgentStatus cost more than the rest of a plan.
 	var doc struct {
-		Agents []api.AgentStatus `json:"agents"`
+		Agents []struct {
+			Name           string `json:"name"`
+			Status         string `json:"status"`
+			Version        string `json:"version"`
+			DesiredVersion string `json:"desired_version"`
+		} `json:"agents"`
 	}
 	if m.status != "" {
 		if err := json.Unmarshal([]byte(m.status), &doc); err != nil {
@@ -370,9 +396,9 @@ func judgeMember(m *member, job api.Job, prev *sql.Stmt) error {
 		}
 	}
 	var agent *api.AgentStatus
-	for i := range doc.Agents {
-		if doc.Agents[i].Name == job.Name {
-			agent = &doc.Agents[i]
+	for _, a := range doc.Agents {
+		if a.Name == job.Name {
+			agent = &api.AgentStatus{Name: a.Name, Status: a.Status, Version: a.Version, DesiredVersion: a.DesiredVersion}
 			break
 		}
 	}
