@@ -141,24 +141,35 @@ type JobFilter struct {
 
 // Jobs lists jobs, oldest first (of the most recent Limit).
 func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]api.JobInfo, error) {
+	where, args, err := s.jobWhere(ctx, f.Host, f.State)
+	if err != nil {
+		return nil, err
+	}
+	return s.listJobs(ctx, where, args, limit(f.Limit))
+}
+
+// jobWhere is the WHERE terms (over jobSelect's j) of a job listing for
+// host (an agentsn or a hostname; "" any) and state ("" any), one rule for
+// the admin API and the web UI.
+func (s *Store) jobWhere(ctx context.Context, host, state string) ([]string, []any, error) {
 	var where []string
 	var args []any
-	if f.Host != "" {
-		agentsn, err := s.resolveHost(ctx, f.Host)
+	if host != "" {
+		agentsn, err := s.resolveHost(ctx, host)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		where, args = append(where, "j.agentsn = ?"), append(args, agentsn)
 	}
-	if f.State != "" {
-		switch f.State {
+	if state != "" {
+		switch state {
 		case api.JobQueued, api.JobDelivered, api.JobSucceeded, api.JobFailed:
 		default:
-			return nil, invalid("state %q is not queued, delivered, succeeded or failed", f.State)
+			return nil, nil, invalid("state %q is not queued, delivered, succeeded or failed", state)
 		}
-		where, args = append(where, "j.state = ?"), append(args, f.State)
+		where, args = append(where, "j.state = ?"), append(args, state)
 	}
-	return s.listJobs(ctx, where, args, limit(f.Limit))
+	return where, args, nil
 }
 
 func (s *Store) listJobs(ctx context.Context, where []string, args []any, n int) ([]api.JobInfo, error) {

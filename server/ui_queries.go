@@ -265,22 +265,9 @@ type JobPage struct {
 
 // JobsPage lists one page of jobs, newest first.
 func (s *Store) JobsPage(ctx context.Context, p JobPage) ([]api.JobInfo, error) {
-	var where []string
-	var args []any
-	if p.Host != "" {
-		agentsn, err := s.resolveHost(ctx, p.Host)
-		if err != nil {
-			return nil, err
-		}
-		where, args = append(where, "j.agentsn = ?"), append(args, agentsn)
-	}
-	if p.State != "" {
-		switch p.State {
-		case api.JobQueued, api.JobDelivered, api.JobSucceeded, api.JobFailed:
-		default:
-			return nil, invalid("state %q is not queued, delivered, succeeded or failed", p.State)
-		}
-		where, args = append(where, "j.state = ?"), append(args, p.State)
+	where, args, err := s.jobWhere(ctx, p.Host, p.State)
+	if err != nil {
+		return nil, err
 	}
 	q := jobSelect
 	if len(where) > 0 {
