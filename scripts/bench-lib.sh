@@ -191,3 +191,39 @@ host_header() {
 
 # loadavg WHEN: other work on the host skews every figure; say how much.
 loadavg() { echo "# load average (1/5/15 min) at $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
+# stop_server stops the bootserver of $SERVER_PID (bench-server-idle.sh,
+# bench-selfupgrade.sh): TERM, then KILL after 10 s.
+stop_server() {
+	[[ -n $SERVER_PID ]] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 100; i++)); do
+		pid_alive "$SERVER_PID" || break
+		snooze 0.1
+	done
+	pid_alive "$SERVER_PID" && kill -KILL "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+}
+
+# cleanup_with_server runs at exit: the daemon, leftover agents, the server
+# and $WORK go, and the exit code stays the script's.
+cleanup_with_server() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_daemon || true
+	kill_leftover_agents
+	stop_server
+	[[ -n $SNOOZE_FD ]] && exec {SNOOZE_FD}<&-
+	rm -rf "$WORK"
+	exit "$rc"
+}
+
+# with_server_cleanup installs cleanup_with_server and names the step an
+# interrupt or a TERM came in.
+with_server_cleanup() {
+	trap cleanup_with_server EXIT
+	trap 'echo "bench: interrupted in step $STEP" >&2; exit 130' INT
+	trap 'echo "bench: terminated in step $STEP" >&2; exit 143' TERM
+}

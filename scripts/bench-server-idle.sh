@@ -34,32 +34,9 @@ SERVER_URL=""
 # shellcheck source=bench-lib.sh
 source "$ROOT/scripts/bench-lib.sh"
 
-stop_server() {
-	[[ -n $SERVER_PID ]] || return 0
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 100; i++)); do
-		pid_alive "$SERVER_PID" || break
-		snooze 0.1
-	done
-	pid_alive "$SERVER_PID" && kill -KILL "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=""
-}
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	stop_daemon || true
-	kill_leftover_agents
-	stop_server
-	[[ -n $SNOOZE_FD ]] && exec {SNOOZE_FD}<&-
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "bench: interrupted in step $STEP" >&2; exit 130' INT
-trap 'echo "bench: terminated in step $STEP" >&2; exit 143' TERM
+# stop_server, and the exit traps that stop the daemon, its agents and
+# the server: bench-lib.sh (with_server_cleanup).
+with_server_cleanup
 
 # server_agents prints the server's view of our host's agents (JSON).
 # The data directory ($WORK, where the database is) holds the admin token
