@@ -47,6 +47,7 @@ DEPS_APT += qemu-system-x86 busybox-static cpio   # make test-cgroup2: a cgroup 
 DEPS_APT += chromium   # server/webui browser tests (chromedp drives headless Chromium)
 DEPS_APT += rpm   # syspkg: system-mode rpm installs against throwaway roots; packaging: the .rpm read back and installed in one
 DEPS_APT += systemd   # packaging tests: systemd-analyze verify on the units (systemd need not run)
+DEPS_APT += postgresql   # internal/pgtest: a throwaway PostgreSQL cluster (initdb, pg_ctl) for the store tests against PostgreSQL (issue 15)
 deps:
 	@if [ -z "$(strip $(DEPS_APT))" ]; then echo "deps: nothing to install"; exit 0; fi; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS_APT)
