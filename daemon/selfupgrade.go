@@ -128,8 +128,7 @@ func (d *Daemon) startSelfUpgrade(ctx context.Context, req fetch.Request, jobID 
 		return "", err
 	}
 	if err := selfupgrade.SpawnGuard(rec.Prev, path); err != nil {
-		selfupgrade.Restore(rec.Exe, rec.Prev)
-		selfupgrade.Transition(path, selfupgrade.Reverted, err.Error(), time.Now())
+		selfupgrade.Revert(path, err.Error(), time.Now())
 		return "", err
 	}
 	d.log.Info("self-upgrade: new binary swapped in; re-executing in place, agents kept",
@@ -222,15 +221,15 @@ func (d *Daemon) watchTrial(ctx context.Context) {
 			if why == "" {
 				continue // healthy at the last moment: the tick marks it
 			}
-			r, won, err := selfupgrade.Transition(path, selfupgrade.Reverted, rec.RevertReason(why), time.Now())
-			if err != nil || !won {
-				return
-			}
-			d.log.Error("self-upgrade failed: restoring the previous binary and re-executing it in place", "reason", r.Reason)
-			if err := selfupgrade.Restore(r.Exe, r.Prev); err != nil {
+			r, won, err := selfupgrade.Revert(path, rec.RevertReason(why), time.Now())
+			if err != nil {
 				d.log.Error("previous binary not restored", "error", err)
 				return
 			}
+			if !won {
+				return
+			}
+			d.log.Error("self-upgrade failed: restoring the previous binary and re-executing it in place", "reason", r.Reason)
 			d.upgradeMu.Lock()
 			d.exec = &ExecPlan{Path: r.Exe, Argv: r.Args, Env: withoutEnv(os.Environ(), selfupgrade.EnvRecord)}
 			d.upgradeMu.Unlock()

@@ -98,14 +98,15 @@ func guard(log *slog.Logger, path string, every time.Duration) {
 		case GuardRevertHung:
 			what = "it hung (no sign of health, and it did not revert itself)"
 		}
-		rec, won, err := Transition(path, Reverted, rec.RevertReason(what), time.Now())
-		if err != nil || !won {
+		rec, won, err := Revert(path, rec.RevertReason(what), time.Now())
+		if err != nil {
+			log.Error("previous binary not restored; trying again", "error", err)
+			continue
+		}
+		if !won {
 			continue // the new process ended the trial meanwhile: look again
 		}
-		log.Warn("self-upgrade failed: restoring the previous binary", "reason", rec.Reason)
-		if err := Restore(rec.Exe, rec.Prev); err != nil {
-			log.Error("previous binary not restored", "error", err)
-		}
+		log.Warn("self-upgrade failed: previous binary restored", "reason", rec.Reason)
 		if trialAlive(rec) {
 			syscall.Kill(rec.Pid, syscall.SIGKILL)
 			for i := 0; i < 100 && trialAlive(rec); i++ {

@@ -102,6 +102,22 @@ func Save(path string, rec Record) error {
 // the guard, exactly one ends a trial. ok false: it was not Trying (someone
 // else ended it), and nothing changed.
 func Transition(path string, to State, reason string, now time.Time) (rec Record, ok bool, err error) {
+	return TransitionWith(path, to, reason, now, nil)
+}
+
+// Revert ends the trial at path as Reverted, restoring the previous binary
+// first, under the record's lock: Reverted then always means the previous
+// binary is in place (the CLI waiting on the upgrade and the job's result
+// read it so), and no Healthy can slip in between. A failed restore leaves
+// the trial on (ok false, err says why), to be tried again.
+func Revert(path, reason string, now time.Time) (rec Record, ok bool, err error) {
+	return TransitionWith(path, Reverted, reason, now, func(r Record) error { return Restore(r.Exe, r.Prev) })
+}
+
+// TransitionWith is Transition running do (when not nil) under the lock
+// once the trial is known to be still on, before the new state is saved;
+// an error from do saves nothing.
+func TransitionWith(path string, to State, reason string, now time.Time, do func(Record) error) (rec Record, ok bool, err error) {
 	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return Record{}, false, fmt.Errorf("self-upgrade record %s: %w", path, err)
@@ -113,6 +129,11 @@ func Transition(path string, to State, reason string, now time.Time) (rec Record
 	rec, found, err := Load(path)
 	if err != nil || !found || rec.State != Trying {
 		return rec, false, err
+	}
+	if do != nil {
+		if err := do(rec); err != nil {
+			return rec, false, err
+		}
 	}
 	rec.State, rec.Reason, rec.Ended = to, reason, now.UTC()
 	return rec, true, Save(path, rec)

@@ -17,7 +17,7 @@ func RevertInPlace(path string, cause error) error {
 	if err != nil || !ok {
 		return fmt.Errorf("self-upgrade record %s unreadable: %v", path, err)
 	}
-	rec, won, err := Transition(path, Reverted, rec.RevertReason("it could not start: "+cause.Error()), time.Now())
+	rec, won, err := Revert(path, rec.RevertReason("it could not start: "+cause.Error()), time.Now())
 	if err != nil {
 		return err
 	}
@@ -25,8 +25,5 @@ func RevertInPlace(path string, cause error) error {
 		return fmt.Errorf("self-upgrade trial already ended (%s)", rec.State)
 	}
 	fmt.Fprintf(os.Stderr, "bootagent: self-upgrade failed: %s\n", rec.Reason)
-	if err := Restore(rec.Exe, rec.Prev); err != nil {
-		return err
-	}
 	return fmt.Errorf("re-exec %s: %w", rec.Exe, syscall.Exec(rec.Exe, rec.Args, guardEnv()))
 }

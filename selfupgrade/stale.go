@@ -13,9 +13,9 @@ func SettleStale(path string, now time.Time) (rec Record, ok bool, err error) {
 	if err != nil || !found || rec.State != Trying {
 		return rec, false, err
 	}
-	rec, won, err := Transition(path, Reverted, rec.RevertReason("the daemon was stopped or restarted before it was healthy"), now)
+	rec, won, err := Revert(path, rec.RevertReason("the daemon was stopped or restarted before it was healthy"), now)
 	if err != nil || !won {
 		return rec, false, err
 	}
-	return rec, true, Restore(rec.Exe, rec.Prev)
+	return rec, true, nil
 }
