@@ -219,8 +219,7 @@ type EventFilter struct {
 // Events lists events in the order they were stored (of the most recent
 // Limit).
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]api.EventInfo, error) {
-	q := `SELECT e.id, e.agentsn, COALESCE(h.hostname, ''), e.time, e.agent, e.type, e.message, e.log_tail,
-		e.received FROM events e LEFT JOIN hosts h ON h.agentsn = e.agentsn`
+	q := eventSelect
 	var args []any
 	if f.Host != "" {
 		agentsn, err := s.resolveHost(ctx, f.Host)
@@ -231,7 +230,29 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]api.EventInfo, err
 		args = append(args, agentsn)
 	}
 	q += ` ORDER BY e.id DESC LIMIT ?`
-	rows, err := s.rdb.QueryContext(ctx, q, append(args, limit(f.Limit))...)
+	events, err := s.queryEvents(ctx, q, append(args, limit(f.Limit))...)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(events)
+	return events, nil
+}
+
+func limit(n int) int {
+	if n <= 0 {
+		return DefaultLimit
+	}
+	return n
+}
+
+// eventSelect is what queryEvents scans; callers add WHERE, ORDER, LIMIT.
+const eventSelect = `SELECT e.id, e.agentsn, COALESCE(h.hostname, ''), e.time, e.agent, e.type, e.message, e.log_tail,
+	e.received FROM events e LEFT JOIN hosts h ON h.agentsn = e.agentsn`
+
+// queryEvents runs q, eventSelect with its WHERE, ORDER and LIMIT, for the
+// admin API's and the web UI's listings alike.
+func (s *Store) queryEvents(ctx context.Context, q string, args ...any) ([]api.EventInfo, error) {
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -248,13 +269,5 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]api.EventInfo, err
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	slices.Reverse(events)
 	return events, nil
-}
-
-func limit(n int) int {
-	if n <= 0 {
-		return DefaultLimit
-	}
-	return n
 }

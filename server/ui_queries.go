@@ -209,8 +209,7 @@ type EventPage struct {
 // EventsPage lists one page of events through the primary key (or the
 // events_host index), never more rows than asked for.
 func (s *Store) EventsPage(ctx context.Context, p EventPage) ([]api.EventInfo, error) {
-	q := `SELECT e.id, e.agentsn, COALESCE(h.hostname, ''), e.time, e.agent, e.type, e.message, e.log_tail,
-		e.received FROM events e LEFT JOIN hosts h ON h.agentsn = e.agentsn`
+	q := eventSelect
 	var where []string
 	var args []any
 	if p.Host != "" {
@@ -235,24 +234,7 @@ func (s *Store) EventsPage(ctx context.Context, p EventPage) ([]api.EventInfo, e
 	if n <= 0 {
 		n = DefaultPageSize
 	}
-	rows, err := s.rdb.QueryContext(ctx, q+order+" LIMIT ?", append(args, n)...)
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	defer rows.Close()
-	events := []api.EventInfo{}
-	for rows.Next() {
-		var e api.EventInfo
-		if err := rows.Scan(&e.ID, &e.Host, &e.Hostname, &e.Time, &e.Agent, &e.Type, &e.Message, &e.LogTail,
-			&e.Received); err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		events = append(events, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	return events, nil
+	return s.queryEvents(ctx, q+order+" LIMIT ?", append(args, n)...)
 }
 
 // JobPage selects one page of jobs, newest first.
