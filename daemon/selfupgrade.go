@@ -84,7 +84,7 @@ func (d *Daemon) startSelfUpgrade(ctx context.Context, req fetch.Request, jobID 
 		return "", err
 	}
 	defer done()
-	running, err := selfupgrade.FileSHA("/proc/self/exe")
+	running, err := fetch.FileDigest("/proc/self/exe")
 	if err != nil {
 		return "", fmt.Errorf("self-upgrade: the running binary: %w", err)
 	}
@@ -258,7 +258,7 @@ func (d *Daemon) SettleStaleTrial() *ExecPlan {
 		return nil
 	}
 	d.log.Error("self-upgrade failed", "reason", rec.Reason)
-	if running, err := selfupgrade.FileSHA("/proc/self/exe"); err == nil && running == rec.ToSHA {
+	if running, err := fetch.FileDigest("/proc/self/exe"); err == nil && running == rec.ToSHA {
 		return &ExecPlan{Path: rec.Exe, Argv: os.Args, Env: withoutEnv(os.Environ(), selfupgrade.EnvRecord)}
 	}
 	return nil

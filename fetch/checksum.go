@@ -24,8 +24,9 @@ func ParseChecksum(s string) (string, error) {
 // FormatChecksum is the canonical form reported in Installed.Checksum.
 func FormatChecksum(digest string) string { return syntax.FormatChecksum(digest) }
 
-// fileDigest returns the lowercase hex sha256 of a file's content.
-func fileDigest(path string) (string, error) {
+// FileDigest returns the lowercase hex sha256 of a file's content (the
+// store's checksums; self-upgrade's comparison of the running binary).
+func FileDigest(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

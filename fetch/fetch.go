@@ -236,7 +236,7 @@ func (s *Store) install(ctx context.Context, req Request, src source, want expec
 
 // verify checks the archive before anything is unpacked from it.
 func verify(archive string, want expected) (string, error) {
-	got, err := fileDigest(archive)
+	got, err := FileDigest(archive)
 	if err != nil {
 		return "", err
 	}

@@ -2,8 +2,6 @@ package selfupgrade
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -18,20 +16,6 @@ import (
 // PrevPath is where the previous binary is kept: next to the running one,
 // so that restoring it is one rename on the same filesystem.
 func PrevPath(exe string) string { return exe + ".prev" }
-
-// FileSHA is the hex sha256 of the file at path.
-func FileSHA(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
 
 // Stage copies the verified download src next to exe (a temp name in its
 // directory, mode 0755, synced), ready to be renamed over it.
