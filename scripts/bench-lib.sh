@@ -192,6 +192,24 @@ host_header() {
 # loadavg WHEN: other work on the host skews every figure; say how much.
 loadavg() { echo "# load average (1/5/15 min) at $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
+# start_server runs $SERVER_BIN serve on a fresh database in $WORK (HTTPS
+# with the CA it makes there, open enrollment) and sets SERVER_PID and
+# SERVER_URL once it wrote its address.
+start_server() {
+	STEP="bootserver start"
+	"$SERVER_BIN" serve --open-enrollment --listen 127.0.0.1:0 --db "$WORK/server.db" --addr-file "$WORK/addr" 2>"$SERVER_LOG" &
+	SERVER_PID=$!
+	local deadline=$((${EPOCHREALTIME/./} + 10 * 1000000))
+	until [[ -s $WORK/addr ]]; do
+		pid_alive "$SERVER_PID" || { cat "$SERVER_LOG" >&2; fail "bootserver exited"; }
+		((${EPOCHREALTIME/./} <= deadline)) || fail "bootserver wrote no address in 10 s"
+		snooze 0.05
+	done
+	local addr
+	read -r addr <"$WORK/addr"
+	SERVER_URL=https://$addr
+}
+
 # stop_server stops the bootserver of $SERVER_PID (bench-server-idle.sh,
 # bench-selfupgrade.sh): TERM, then KILL after 10 s.
 stop_server() {

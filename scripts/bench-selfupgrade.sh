@@ -65,18 +65,7 @@ setup() {
 	printf '\nbench-selfupgrade %s\n' "$$" >>"$WORK/new" # another sha256, the same program
 	open_snooze
 
-	STEP="bootserver start"
-	"$SERVER_BIN" serve --open-enrollment --listen 127.0.0.1:0 --db "$WORK/server.db" --addr-file "$WORK/addr" 2>"$SERVER_LOG" &
-	SERVER_PID=$!
-	local deadline=$((${EPOCHREALTIME/./} + 10 * 1000000))
-	until [[ -s $WORK/addr ]]; do
-		pid_alive "$SERVER_PID" || { cat "$SERVER_LOG" >&2; fail "bootserver exited"; }
-		((${EPOCHREALTIME/./} <= deadline)) || fail "bootserver wrote no address in 10 s"
-		snooze 0.05
-	done
-	local addr
-	read -r addr <"$WORK/addr"
-	SERVER_URL=https://$addr
+	start_server
 
 	cat >"$CFG" <<-EOF
 		state_dir: state
